@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['@attune/source'] },
+  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000 },
+});
