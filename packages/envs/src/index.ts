@@ -10,3 +10,24 @@ export { Rng, entropySeed, validateSeed } from './rng.js';
 export type { RngState } from './rng.js';
 export { Space, Discrete, Box, MultiDiscrete, MultiBinary, Tuple, Dict, allocateArray, describeValue } from './spaces.js';
 export type { BoxDtype, BoxArray, NumericArray, SpaceValue, DiscreteOptions, BoxOptions, MultiDiscreteOptions } from './spaces.js';
+export { ResetNeededError, InvalidActionError, UnknownEnvError } from './errors.js';
+export { PredicateSpace } from './spaces.js';
+export type { PredicateSpaceOptions } from './spaces.js';
+
+// Toy text
+export { TabularEnv, categoricalSample, colorize } from './envs/toy-text/tabular.js';
+export type { Transition, TransitionTable } from './envs/toy-text/tabular.js';
+export { FrozenLakeEnv, FrozenLakeAction, FROZEN_LAKE_MAPS, generateRandomMap, isValidFrozenLakeMap } from './envs/toy-text/frozen-lake.js';
+export type { FrozenLakeOptions } from './envs/toy-text/frozen-lake.js';
+export { CliffWalkingEnv, CliffWalkingAction } from './envs/toy-text/cliff-walking.js';
+export type { CliffWalkingOptions } from './envs/toy-text/cliff-walking.js';
+export { TaxiEnv, TaxiAction, TAXI_MAP, TAXI_LOCATIONS, encodeTaxiState, decodeTaxiState } from './envs/toy-text/taxi.js';
+export type { TaxiOptions } from './envs/toy-text/taxi.js';
+
+// Bandits
+export { KArmedBanditEnv, BernoulliBanditEnv, GaussianBanditEnv } from './envs/bandits/k-armed.js';
+export type { BanditStepInfo, BernoulliBanditOptions, GaussianBanditOptions } from './envs/bandits/k-armed.js';
+export { LinearContextualBanditEnv } from './envs/bandits/contextual.js';
+export type { LinearContextualBanditOptions } from './envs/bandits/contextual.js';
+export { LanguageModelBanditEnv } from './envs/bandits/language-model.js';
+export type { Scorer, LanguageModelBanditOptions, LanguageModelBanditResetOptions } from './envs/bandits/language-model.js';

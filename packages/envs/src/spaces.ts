@@ -707,3 +707,67 @@ export class Dict<S extends Record<string, Space<unknown>>> extends Space<{ [K i
     return `Dict(${this.keys.map((key) => `'${key}': ${String(this.spaces[key])}`).join(', ')})`;
   }
 }
+
+// ---------------------------------------------------------------------------
+// PredicateSpace (not in Gymnasium)
+// ---------------------------------------------------------------------------
+
+/** Options of {@link PredicateSpace}. */
+export interface PredicateSpaceOptions<T> {
+  /** Name shown by `toString()`, e.g. `'Prompt'`. */
+  name: string;
+  /** Membership test (default: anything but `undefined`). */
+  contains?: (value: unknown) => boolean;
+  /** Sampler drawing from the space's generator; without one `sample()` throws. */
+  sample?: (rng: Rng) => T;
+  /** Seed of the space's generator. */
+  seed?: number;
+}
+
+/**
+ * A space of arbitrary values described by a membership predicate and an
+ * optional sampler — for observations and actions that are not arrays, such
+ * as the prompts and responses of {@link LanguageModelBanditEnv}. Gymnasium
+ * has no direct counterpart (its `Text` space is the closest).
+ *
+ * @example
+ * ```ts
+ * const prompts = ['Hi', 'Hello'];
+ * const space = new PredicateSpace<string>({
+ *   name: 'Prompt',
+ *   contains: (x) => typeof x === 'string',
+ *   sample: (rng) => rng.choice(prompts),
+ * });
+ * space.contains('anything'); // true
+ * ```
+ */
+export class PredicateSpace<T> extends Space<T> {
+  /** Display name. */
+  readonly name: string;
+  private readonly predicate: (value: unknown) => boolean;
+  private readonly sampler: ((rng: Rng) => T) | undefined;
+
+  constructor(options: PredicateSpaceOptions<T>) {
+    super(undefined, undefined, options.seed);
+    this.name = options.name;
+    this.predicate = options.contains ?? ((value) => value !== undefined);
+    this.sampler = options.sample;
+  }
+
+  sample(): T {
+    if (this.sampler === undefined) throw new TypeError(`${this.name} space has no sampler; pass options.sample to sample from it`);
+    return this.sampler(this.npRandom);
+  }
+
+  contains(value: unknown): boolean {
+    return this.predicate(value);
+  }
+
+  equals(other: Space<unknown>): boolean {
+    return other === this;
+  }
+
+  toString(): string {
+    return `PredicateSpace(${this.name})`;
+  }
+}
