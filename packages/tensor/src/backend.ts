@@ -1,0 +1,114 @@
+// The backend contract: the small set of primitive kernels every backend implements.
+// Everything user-facing (ops, broadcasting rules, gradients) is composed above this file,
+// so adding a backend means implementing this interface and nothing more.
+//
+// Storage handles are opaque to the core. A backend may execute asynchronously (WebGPU):
+// every method returns at once with a handle, and only `read` waits for results.
+
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** Version of this contract; a backend states the version it implements. */
+export const BACKEND_CONTRACT_VERSION = 1 as const;
+
+/** Elementwise ops of one operand. Float ops read and write float32; `neg`, `abs`, `sign` keep int32; `logicalNot` maps to bool. */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'square'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'logSigmoid' | 'relu' | 'gelu' | 'geluTanh' | 'silu' | 'softplus'
+  | 'erf' | 'floor' | 'ceil' | 'round' | 'logicalNot';
+
+/** Elementwise ops of two operands with broadcasting. Comparisons and logical ops write bool. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr';
+
+/** Reductions over the middle axis of an (outer, size, inner) view. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
+
+/** Hyper-parameters of one fused Adam/AdamW step (torch.optim.Adam / AdamW semantics). */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW's decoupled decay (Loshchilov & Hutter 2019) instead of L2 added to the gradient. */
+  decoupled: boolean;
+  /** 1-based step count, used for bias correction. */
+  step: number;
+}
+
+/**
+ * A compute backend. `S` is the backend's storage handle; sizes are element counts and shapes
+ * are row-major. Inputs are never mutated except by the methods documented as in-place.
+ */
+export interface Backend<S = unknown> {
+  /** Short name used by `setBackend` and in error messages: `'cpu'`, `'webgpu'`. */
+  readonly name: string;
+  /** The contract version this backend implements. */
+  readonly contractVersion: typeof BACKEND_CONTRACT_VERSION;
+
+  // --- storage ---------------------------------------------------------------------------
+  /** Copies host values into new storage of `dtype`. */
+  upload(values: TypedArray, dtype: DType): S;
+  /** New storage of `size` elements all equal to `value`. */
+  fill(size: number, dtype: DType, value: number): S;
+  /** Resolves with a host copy of the storage (the only way results reach JavaScript). */
+  read(storage: S, dtype: DType, size: number): Promise<TypedArray>;
+  /** Synchronous read, offered only by backends that compute synchronously (the CPU). */
+  readSync?(storage: S, dtype: DType, size: number): TypedArray;
+  /** Releases storage; the handle must not be used again. */
+  free(storage: S): void;
+  /** Bytes held by the storage. */
+  byteLength(storage: S): number;
+
+  // --- elementwise -----------------------------------------------------------------------
+  unary(op: UnaryOp, x: S, size: number, dtype: DType): S;
+  /** `b` may be a JavaScript number (a scalar operand, broadcast everywhere). */
+  binary(op: BinaryOp, a: S, aShape: Shape, b: S | number, bShape: Shape, outShape: Shape, inDtype: DType, outDtype: DType): S;
+  where(condition: S, conditionShape: Shape, a: S, aShape: Shape, b: S, bShape: Shape, outShape: Shape, dtype: DType): S;
+  cast(x: S, size: number, from: DType, to: DType): S;
+
+  // --- reductions and scans --------------------------------------------------------------
+  reduce(op: ReduceOp, x: S, outer: number, size: number, inner: number, dtype: DType): S;
+  /** Index (int32) of the max/min along the middle axis; the first index wins ties. */
+  argReduce(op: 'argmax' | 'argmin', x: S, outer: number, size: number, inner: number, dtype: DType): S;
+  cumsum(x: S, outer: number, size: number, inner: number, dtype: DType): S;
+
+  // --- linear algebra --------------------------------------------------------------------
+  /**
+   * out[b] = op(A[b]) · op(B[b]) for b < batch, with A (m, k) — stored (k, m) when `transA` — and
+   * B (k, n) — stored (n, k) when `transB`. Batch strides are in elements; 0 broadcasts one matrix.
+   */
+  matmul(a: S, b: S, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): S;
+
+  // --- layout ----------------------------------------------------------------------------
+  /** Materialises a strided view: out[i] = x[offset + Σ index_d · strides[d]] over `outShape` (stride 0 broadcasts). */
+  stridedCopy(x: S, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): S;
+  /** Concatenates along the middle axis: input j is (outer, sizes[j], inner). */
+  concat(inputs: readonly S[], sizes: readonly number[], outer: number, inner: number, dtype: DType): S;
+  /** Lower (`upper` false) or upper triangle of each (rows, cols) matrix; the rest becomes 0. */
+  triangle(x: S, batch: number, rows: number, cols: number, diagonal: number, upper: boolean, dtype: DType): S;
+
+  // --- indexing (index storages are int32; out-of-range indices are checked by the core) ---
+  /** out[o, j, i] = x[o, index[o, j, i], i]; x is (outer, size, inner), index/out (outer, indexSize, inner). */
+  gather(x: S, index: S, outer: number, size: number, indexSize: number, inner: number, dtype: DType): S;
+  /** out = zeros (outer, size, inner); out[o, index[o, j, i], i] += src[o, j, i]. */
+  scatterAdd(index: S, src: S, outer: number, size: number, indexSize: number, inner: number, dtype: DType): S;
+  /** out[o, j, i] = x[o, index[j], i]; x is (outer, size, inner), out (outer, indexCount, inner). */
+  indexSelect(x: S, index: S, outer: number, size: number, indexCount: number, inner: number, dtype: DType): S;
+  /** out = zeros (outer, size, inner); out[o, index[j], i] += src[o, j, i]. */
+  indexAdd(index: S, src: S, outer: number, size: number, indexCount: number, inner: number, dtype: DType): S;
+
+  // --- fused kernels ---------------------------------------------------------------------
+  /** Softmax (or log-softmax) of each row of a (rows, cols) float32 matrix. */
+  softmax(x: S, rows: number, cols: number, log: boolean): S;
+  /** Gradient of `softmax` given its output `y` and the upstream gradient `dy`. */
+  softmaxBackward(y: S, dy: S, rows: number, cols: number, log: boolean): S;
+  /** Layer norm of each row; `weight`/`bias` (length cols) may be null. Also returns per-row mean and 1/std. */
+  layerNorm(x: S, weight: S | null, bias: S | null, rows: number, cols: number, eps: number): { out: S; mean: S; rstd: S };
+  /** Gradients of `layerNorm`: dx always, dweight/dbias when weight/bias are given. */
+  layerNormBackward(dy: S, x: S, weight: S | null, mean: S, rstd: S, rows: number, cols: number, withBias: boolean): { dx: S; dweight: S | null; dbias: S | null };
+  /** In place: one Adam/AdamW step on `param`, updating the moments `m` and `v`. */
+  adamStep(param: S, grad: S, m: S, v: S, size: number, hyper: AdamStep): void;
+}

@@ -1,0 +1,458 @@
+// The CPU backend: the reference implementation ("the oracle") every other backend must match.
+// Storage is a plain typed array. Plain-JavaScript loops define the semantics; when the
+// WebAssembly SIMD kernels are available, matmul and the fused kernels run there instead
+// (they are tested against these loops).
+
+import { BACKEND_CONTRACT_VERSION, type AdamStep, type Backend, type BinaryOp, type ReduceOp, type UnaryOp } from '../../backend.js';
+import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import { sizeOf, stridesOf, type Shape } from '../../shape.js';
+import { binaryLoops, reduceLoop, unaryLoop } from './kernels.js';
+
+/** The optional fast kernels (WebAssembly SIMD) the CPU backend delegates to. Same semantics as the JS loops below. */
+export interface FastKernels {
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormBackward(dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number): void;
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+}
+
+/** Strides of `shape` aligned to `outShape` for broadcasting (0 on broadcast dims). */
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const strides = stridesOf(shape);
+  const out = new Array<number>(outShape.length).fill(0);
+  const offset = outShape.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[offset + i] = shape[i] === 1 ? 0 : strides[i];
+  return out;
+}
+
+let rowScratch = new Float64Array(64);
+function scratchRow(length: number): Float64Array {
+  if (rowScratch.length < length) rowScratch = new Float64Array(Math.max(length, rowScratch.length * 2));
+  rowScratch.fill(0, 0, length);
+  return rowScratch;
+}
+
+/** The synchronous CPU backend. Use through `setBackend('cpu')`; it is the default. */
+export class CpuBackend implements Backend<TypedArray> {
+  readonly name = 'cpu';
+  readonly contractVersion = BACKEND_CONTRACT_VERSION;
+  /** Fast kernels in use, or null for the pure-JavaScript reference loops. */
+  fast: FastKernels | null = null;
+
+  upload(values: TypedArray, dtype: DType): TypedArray {
+    const out = allocArray(dtype, values.length);
+    out.set(values);
+    return out;
+  }
+
+  fill(size: number, dtype: DType, value: number): TypedArray {
+    const out = allocArray(dtype, size);
+    if (value !== 0) out.fill(value);
+    return out;
+  }
+
+  async read(storage: TypedArray): Promise<TypedArray> {
+    return storage.slice();
+  }
+
+  readSync(storage: TypedArray): TypedArray {
+    return storage.slice();
+  }
+
+  free(): void {
+    // Typed arrays are reclaimed by the garbage collector once no tensor holds them.
+  }
+
+  byteLength(storage: TypedArray): number {
+    return storage.byteLength;
+  }
+
+  unary(op: UnaryOp, x: TypedArray, size: number, dtype: DType): TypedArray {
+    const out = allocArray(op === 'logicalNot' ? 'bool' : dtype, size);
+    unaryLoop(op)(out, x, size);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray | number, bShape: Shape, outShape: Shape, _inDtype: DType, outDtype: DType): TypedArray {
+    const size = sizeOf(outShape);
+    const out = allocArray(outDtype, size);
+    const loops = binaryLoops(op);
+    if (typeof b === 'number') {
+      if (a.length === size) loops.scalarB(out, a, b, size);
+      else loops.strided(out, a, new Float32Array([b]), atLeast1D(outShape), broadcastStrides(aShape, outShape), outShape.map(() => 0));
+    } else if (a.length === size && b.length === size) loops.same(out, a, b, size);
+    else if (b.length === 1 && a.length === size) loops.scalarB(out, a, b[0], size);
+    else if (a.length === 1 && b.length === size) loops.scalarA(out, a[0], b, size);
+    else if (size > 0) {
+      const shape = atLeast1D(outShape);
+      loops.strided(out, a, b, shape, broadcastStrides(aShape, shape), broadcastStrides(bShape, shape));
+    }
+    return out;
+  }
+
+  where(condition: TypedArray, conditionShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, dtype: DType): TypedArray {
+    const size = sizeOf(outShape);
+    const out = allocArray(dtype, size);
+    const shape = atLeast1D(outShape);
+    const cs = broadcastStrides(conditionShape, shape);
+    const as = broadcastStrides(aShape, shape);
+    const bs = broadcastStrides(bShape, shape);
+    const rank = shape.length;
+    const index = new Array<number>(rank).fill(0);
+    for (let i = 0; i < size; i++) {
+      let c = 0, ai = 0, bi = 0;
+      for (let d = 0; d < rank; d++) {
+        c += index[d] * cs[d];
+        ai += index[d] * as[d];
+        bi += index[d] * bs[d];
+      }
+      out[i] = condition[c] ? a[ai] : b[bi];
+      for (let d = rank - 1; d >= 0; d--) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  cast(x: TypedArray, size: number, _from: DType, to: DType): TypedArray {
+    const out = allocArray(to, size);
+    if (to === 'bool') for (let i = 0; i < size; i++) out[i] = x[i] ? 1 : 0;
+    else if (to === 'int32') for (let i = 0; i < size; i++) out[i] = Math.trunc(x[i]);
+    else out.set(x);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, dtype: DType): TypedArray {
+    const out = allocArray(dtype, outer * inner);
+    if (op === 'sum' && inner > 1 && size > 1) {
+      // Sum rows into a float64 accumulator row: contiguous reads instead of stride-`inner` walks.
+      for (let o = 0; o < outer; o++) {
+        const acc = scratchRow(inner);
+        const base = o * size * inner;
+        for (let s = 0; s < size; s++) {
+          const row = base + s * inner;
+          for (let i = 0; i < inner; i++) acc[i] += x[row + i];
+        }
+        for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i];
+      }
+      return out;
+    }
+    reduceLoop(op)(out, x, outer, size, inner);
+    return out;
+  }
+
+  argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number, size: number, inner: number): TypedArray {
+    const out = new Int32Array(outer * inner);
+    const sign = op === 'argmax' ? 1 : -1;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * size * inner + i;
+        let best = 0;
+        let bestValue = x[base];
+        if (bestValue !== bestValue) { out[o * inner + i] = 0; continue; }
+        for (let s = 1; s < size; s++) {
+          const v = x[base + s * inner];
+          if (v !== v) { best = s; break; } // NaN wins, as in PyTorch
+          if (sign * (v - bestValue) > 0) { best = s; bestValue = v; }
+        }
+        out[o * inner + i] = best;
+      }
+    }
+    return out;
+  }
+
+  cumsum(x: TypedArray, outer: number, size: number, inner: number, dtype: DType): TypedArray {
+    const out = allocArray(dtype, outer * size * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let acc = 0;
+        const base = o * size * inner + i;
+        for (let s = 0; s < size; s++) {
+          acc += x[base + s * inner];
+          out[base + s * inner] = acc;
+        }
+      }
+    }
+    return out;
+  }
+
+  matmul(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): TypedArray {
+    const out = new Float32Array(batch * m * n);
+    if (this.fast) {
+      this.fast.matmul(a as Float32Array, b as Float32Array, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+      return out;
+    }
+    matmulReference(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+    return out;
+  }
+
+  stridedCopy(x: TypedArray, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): TypedArray {
+    const size = sizeOf(outShape);
+    const out = allocArray(dtype, size);
+    if (size === 0) return out;
+    const shape = atLeast1D(outShape);
+    const st = outShape.length === 0 ? [0] : strides;
+    const rank = shape.length;
+    const last = rank - 1;
+    const inner = shape[last];
+    const innerStride = st[last];
+    const index = new Array<number>(rank).fill(0);
+    for (let o = 0; o < size; o += inner) {
+      let p = offset;
+      for (let d = 0; d < last; d++) p += index[d] * st[d];
+      if (innerStride === 1) out.set(x.subarray(p, p + inner), o);
+      else for (let i = 0; i < inner; i++) out[o + i] = x[p + i * innerStride];
+      for (let d = last - 1; d >= 0; d--) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  concat(inputs: readonly TypedArray[], sizes: readonly number[], outer: number, inner: number, dtype: DType): TypedArray {
+    let total = 0;
+    for (const s of sizes) total += s;
+    const out = allocArray(dtype, outer * total * inner);
+    let column = 0;
+    for (let j = 0; j < inputs.length; j++) {
+      const block = sizes[j] * inner;
+      const input = inputs[j];
+      for (let o = 0; o < outer; o++) out.set(input.subarray(o * block, (o + 1) * block), o * total * inner + column);
+      column += block;
+    }
+    return out;
+  }
+
+  triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean, dtype: DType): TypedArray {
+    const out = allocArray(dtype, batch * rows * cols);
+    for (let b = 0; b < batch; b++) {
+      for (let r = 0; r < rows; r++) {
+        const base = (b * rows + r) * cols;
+        for (let c = 0; c < cols; c++) {
+          const keep = upper ? c - r >= diagonal : c - r <= diagonal;
+          if (keep) out[base + c] = x[base + c];
+        }
+      }
+    }
+    return out;
+  }
+
+  gather(x: TypedArray, index: TypedArray, outer: number, size: number, indexSize: number, inner: number, dtype: DType): TypedArray {
+    const out = allocArray(dtype, outer * indexSize * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < indexSize; j++) {
+        const row = (o * indexSize + j) * inner;
+        for (let i = 0; i < inner; i++) out[row + i] = x[(o * size + index[row + i]) * inner + i];
+      }
+    }
+    return out;
+  }
+
+  scatterAdd(index: TypedArray, src: TypedArray, outer: number, size: number, indexSize: number, inner: number, dtype: DType): TypedArray {
+    const out = allocArray(dtype, outer * size * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < indexSize; j++) {
+        const row = (o * indexSize + j) * inner;
+        for (let i = 0; i < inner; i++) out[(o * size + index[row + i]) * inner + i] += src[row + i];
+      }
+    }
+    return out;
+  }
+
+  indexSelect(x: TypedArray, index: TypedArray, outer: number, size: number, indexCount: number, inner: number, dtype: DType): TypedArray {
+    const out = allocArray(dtype, outer * indexCount * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < indexCount; j++) {
+        const from = (o * size + index[j]) * inner;
+        out.set(x.subarray(from, from + inner), (o * indexCount + j) * inner);
+      }
+    }
+    return out;
+  }
+
+  indexAdd(index: TypedArray, src: TypedArray, outer: number, size: number, indexCount: number, inner: number, dtype: DType): TypedArray {
+    const out = allocArray(dtype, outer * size * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < indexCount; j++) {
+        const to = (o * size + index[j]) * inner;
+        const from = (o * indexCount + j) * inner;
+        for (let i = 0; i < inner; i++) out[to + i] += src[from + i];
+      }
+    }
+    return out;
+  }
+
+  softmax(x: TypedArray, rows: number, cols: number, log: boolean): TypedArray {
+    const out = new Float32Array(rows * cols);
+    const src = x as Float32Array;
+    if (this.fast) {
+      if (log) this.fast.logSoftmax(src, out, rows, cols);
+      else this.fast.softmax(src, out, rows, cols);
+      return out;
+    }
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) if (src[base + c] > max) max = src[base + c];
+      if (max === -Infinity) max = 0;
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += Math.exp(src[base + c] - max);
+      if (log) {
+        const logSum = Math.log(sum) + max;
+        for (let c = 0; c < cols; c++) out[base + c] = src[base + c] - logSum;
+      } else {
+        for (let c = 0; c < cols; c++) out[base + c] = Math.exp(src[base + c] - max) / sum;
+      }
+    }
+    return out;
+  }
+
+  softmaxBackward(y: TypedArray, dy: TypedArray, rows: number, cols: number, log: boolean): TypedArray {
+    const dx = new Float32Array(rows * cols);
+    if (this.fast) {
+      if (log) this.fast.logSoftmaxBackward(y as Float32Array, dy as Float32Array, dx, rows, cols);
+      else this.fast.softmaxBackward(y as Float32Array, dy as Float32Array, dx, rows, cols);
+      return dx;
+    }
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let dot = 0;
+      if (log) {
+        for (let c = 0; c < cols; c++) dot += dy[base + c];
+        for (let c = 0; c < cols; c++) dx[base + c] = dy[base + c] - Math.exp(y[base + c]) * dot;
+      } else {
+        for (let c = 0; c < cols; c++) dot += dy[base + c] * y[base + c];
+        for (let c = 0; c < cols; c++) dx[base + c] = y[base + c] * (dy[base + c] - dot);
+      }
+    }
+    return dx;
+  }
+
+  layerNorm(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, rows: number, cols: number, eps: number) {
+    const out = new Float32Array(rows * cols);
+    const mean = new Float32Array(rows);
+    const rstd = new Float32Array(rows);
+    if (this.fast) {
+      this.fast.layerNorm(x as Float32Array, weight as Float32Array | null, bias as Float32Array | null, out, mean, rstd, rows, cols, eps);
+      return { out, mean, rstd };
+    }
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += x[base + c];
+      const mu = sum / cols;
+      let squares = 0;
+      for (let c = 0; c < cols; c++) {
+        const d = x[base + c] - mu;
+        squares += d * d;
+      }
+      const rs = 1 / Math.sqrt(squares / cols + eps);
+      mean[r] = mu;
+      rstd[r] = rs;
+      for (let c = 0; c < cols; c++) {
+        let v = (x[base + c] - mu) * rs;
+        if (weight) v *= weight[c];
+        if (bias) v += bias[c];
+        out[base + c] = v;
+      }
+    }
+    return { out, mean, rstd };
+  }
+
+  layerNormBackward(dy: TypedArray, x: TypedArray, weight: TypedArray | null, mean: TypedArray, rstd: TypedArray, rows: number, cols: number, withBias: boolean) {
+    const dx = new Float32Array(rows * cols);
+    const dweight = weight ? new Float32Array(cols) : null;
+    const dbias = withBias ? new Float32Array(cols) : null;
+    if (this.fast) {
+      this.fast.layerNormBackward(dy as Float32Array, x as Float32Array, weight as Float32Array | null, mean as Float32Array, rstd as Float32Array, dx, dweight, dbias, rows, cols);
+      return { dx, dweight, dbias };
+    }
+    const dwAcc = new Float64Array(cols);
+    const dbAcc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      const mu = mean[r];
+      const rs = rstd[r];
+      // dxhat = dy * w;  dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+      let sumDxhat = 0;
+      let sumDxhatXhat = 0;
+      for (let c = 0; c < cols; c++) {
+        const xhat = (x[base + c] - mu) * rs;
+        const dxhat = weight ? dy[base + c] * weight[c] : dy[base + c];
+        sumDxhat += dxhat;
+        sumDxhatXhat += dxhat * xhat;
+        dwAcc[c] += dy[base + c] * xhat;
+        dbAcc[c] += dy[base + c];
+      }
+      const meanDxhat = sumDxhat / cols;
+      const meanDxhatXhat = sumDxhatXhat / cols;
+      for (let c = 0; c < cols; c++) {
+        const xhat = (x[base + c] - mu) * rs;
+        const dxhat = weight ? dy[base + c] * weight[c] : dy[base + c];
+        dx[base + c] = rs * (dxhat - meanDxhat - xhat * meanDxhatXhat);
+      }
+    }
+    if (dweight) for (let c = 0; c < cols; c++) dweight[c] = dwAcc[c];
+    if (dbias) for (let c = 0; c < cols; c++) dbias[c] = dbAcc[c];
+    return { dx, dweight, dbias };
+  }
+
+  adamStep(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, size: number, h: AdamStep): void {
+    if (this.fast) {
+      this.fast.adam(param as Float32Array, grad as Float32Array, m as Float32Array, v as Float32Array, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.step);
+      return;
+    }
+    adamReference(param, grad, m, v, size, h);
+  }
+}
+
+/** torch.optim.Adam / AdamW's single-tensor update (Kingma & Ba 2015, Alg. 1; Loshchilov & Hutter 2019 for decoupled decay). */
+export function adamReference(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, size: number, h: AdamStep): void {
+  const biasCorrection1 = 1 - Math.pow(h.beta1, h.step);
+  const biasCorrection2 = 1 - Math.pow(h.beta2, h.step);
+  const stepSize = h.lr / biasCorrection1;
+  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  const decay = h.decoupled ? 1 - h.lr * h.weightDecay : 1;
+  for (let i = 0; i < size; i++) {
+    let g = grad[i];
+    if (h.weightDecay !== 0 && !h.decoupled) g += h.weightDecay * param[i];
+    const p = param[i] * decay;
+    const mi = h.beta1 * m[i] + (1 - h.beta1) * g;
+    const vi = h.beta2 * v[i] + (1 - h.beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p - stepSize * (mi / (Math.sqrt(vi) / biasCorrection2Sqrt + h.eps));
+  }
+}
+
+/** Reference batched matmul with optional transposed operands (ikj loop order for contiguous inner reads). */
+export function matmulReference(a: ArrayLike<number>, b: ArrayLike<number>, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void {
+  const row = new Float64Array(n);
+  for (let t = 0; t < batch; t++) {
+    const aOff = t * aBatchStride;
+    const bOff = t * bBatchStride;
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+        if (transB) for (let j = 0; j < n; j++) row[j] += av * b[bOff + j * k + p];
+        else {
+          const bRow = bOff + p * n;
+          for (let j = 0; j < n; j++) row[j] += av * b[bRow + j];
+        }
+      }
+      const o = (t * m + i) * n;
+      for (let j = 0; j < n; j++) out[o + j] = row[j];
+    }
+  }
+}
+
+function atLeast1D(shape: Shape): Shape {
+  return shape.length === 0 ? [1] : shape;
+}

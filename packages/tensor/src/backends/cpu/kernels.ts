@@ -1,0 +1,167 @@
+// Plain-JavaScript element loops for the CPU backend, specialised per op.
+// Each op's loop is generated once from a small expression so that V8 sees one monomorphic
+// loop per op (a shared loop calling a per-op closure would be several times slower).
+
+import type { BinaryOp, ReduceOp, UnaryOp } from '../../backend.js';
+import type { TypedArray } from '../../dtype.js';
+
+/** erf(x), Abramowitz & Stegun 7.1.26 refined by one Newton step on erfc; |error| < 1e-7. */
+export function erf(x: number): number {
+  const sign = x < 0 ? -1 : 1;
+  const ax = Math.abs(x);
+  if (ax > 6) return sign;
+  // W. J. Cody's rational approximation is overkill for float32; A&S 7.1.26 with 1.5e-7 error suffices.
+  const t = 1 / (1 + 0.3275911 * ax);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign * (1 - poly * Math.exp(-ax * ax));
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** Expressions of `x` for every unary op. */
+const UNARY_EXPR: Record<UnaryOp, string> = {
+  neg: '-x',
+  abs: 'Math.abs(x)',
+  sign: 'x > 0 ? 1 : x < 0 ? -1 : x',
+  exp: 'Math.exp(x)',
+  expm1: 'Math.expm1(x)',
+  log: 'Math.log(x)',
+  log1p: 'Math.log1p(x)',
+  sqrt: 'Math.sqrt(x)',
+  rsqrt: '1 / Math.sqrt(x)',
+  reciprocal: '1 / x',
+  square: 'x * x',
+  sin: 'Math.sin(x)',
+  cos: 'Math.cos(x)',
+  tanh: 'Math.tanh(x)',
+  sigmoid: 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))',
+  logSigmoid: 'x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x))',
+  relu: 'x > 0 ? x : (x === x ? 0 : x)',
+  gelu: '0.5 * x * (1 + erf(x * Math.SQRT1_2))',
+  geluTanh: `0.5 * x * (1 + Math.tanh(${SQRT_2_OVER_PI} * (x + 0.044715 * x * x * x)))`,
+  silu: 'x >= 0 ? x / (1 + Math.exp(-x)) : x * Math.exp(x) / (1 + Math.exp(x))',
+  // PyTorch's softplus with beta = 1, threshold = 20 (linear above the threshold).
+  softplus: 'x > 20 ? x : Math.log1p(Math.exp(x))',
+  erf: 'erf(x)',
+  floor: 'Math.floor(x)',
+  ceil: 'Math.ceil(x)',
+  // round half to even, as torch.round
+  round: 'roundHalfEven(x)',
+  logicalNot: 'x ? 0 : 1',
+};
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Expressions of `a` and `b` for every binary op. */
+const BINARY_EXPR: Record<BinaryOp, string> = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  pow: 'Math.pow(a, b)',
+  maximum: '(a > b || a !== a) ? a : b',
+  minimum: '(a < b || a !== a) ? a : b',
+  mod: 'a - Math.floor(a / b) * b',
+  eq: 'a === b ? 1 : 0',
+  ne: 'a !== b ? 1 : 0',
+  lt: 'a < b ? 1 : 0',
+  le: 'a <= b ? 1 : 0',
+  gt: 'a > b ? 1 : 0',
+  ge: 'a >= b ? 1 : 0',
+  logicalAnd: 'a && b ? 1 : 0',
+  logicalOr: 'a || b ? 1 : 0',
+};
+
+type UnaryLoop = (out: TypedArray, x: TypedArray, n: number) => void;
+type BinaryLoops = {
+  same: (out: TypedArray, a: TypedArray, b: TypedArray, n: number) => void;
+  scalarB: (out: TypedArray, a: TypedArray, b: number, n: number) => void;
+  scalarA: (out: TypedArray, a: number, b: TypedArray, n: number) => void;
+  strided: (out: TypedArray, a: TypedArray, b: TypedArray, shape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]) => void;
+};
+
+const helpers = { erf, roundHalfEven };
+
+function compile<T>(params: string[], body: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function('helpers', `const { erf, roundHalfEven } = helpers; return function (${params.join(', ')}) {\n${body}\n};`);
+  return factory(helpers) as T;
+}
+
+const unaryCache = new Map<UnaryOp, UnaryLoop>();
+/** The element loop of a unary op. */
+export function unaryLoop(op: UnaryOp): UnaryLoop {
+  let loop = unaryCache.get(op);
+  if (!loop) {
+    loop = compile<UnaryLoop>(['out', 'src', 'n'], `for (let i = 0; i < n; i++) { const x = src[i]; out[i] = ${UNARY_EXPR[op]}; }`);
+    unaryCache.set(op, loop);
+  }
+  return loop;
+}
+
+const binaryCache = new Map<BinaryOp, BinaryLoops>();
+/** The element loops of a binary op: same shape, scalar operand, and general strided broadcasting. */
+export function binaryLoops(op: BinaryOp): BinaryLoops {
+  let loops = binaryCache.get(op);
+  if (!loops) {
+    const expr = BINARY_EXPR[op];
+    loops = {
+      same: compile(['out', 'x', 'y', 'n'], `for (let i = 0; i < n; i++) { const a = x[i], b = y[i]; out[i] = ${expr}; }`),
+      scalarB: compile(['out', 'x', 'b', 'n'], `for (let i = 0; i < n; i++) { const a = x[i]; out[i] = ${expr}; }`),
+      scalarA: compile(['out', 'a', 'y', 'n'], `for (let i = 0; i < n; i++) { const b = y[i]; out[i] = ${expr}; }`),
+      strided: compile(
+        ['out', 'x', 'y', 'shape', 'xs', 'ys'],
+        `const rank = shape.length, last = rank - 1, inner = shape[last], n = out.length;
+         const sa = xs[last], sb = ys[last];
+         const index = new Array(rank).fill(0);
+         for (let o = 0; o < n; o += inner) {
+           let ap = 0, bp = 0;
+           for (let d = 0; d < last; d++) { ap += index[d] * xs[d]; bp += index[d] * ys[d]; }
+           for (let i = 0; i < inner; i++) { const a = x[ap + i * sa], b = y[bp + i * sb]; out[o + i] = ${expr}; }
+           for (let d = last - 1; d >= 0; d--) { if (++index[d] < shape[d]) break; index[d] = 0; }
+         }`,
+      ),
+    };
+    binaryCache.set(op, loops);
+  }
+  return loops;
+}
+
+type ReduceLoop = (out: TypedArray, x: TypedArray, outer: number, size: number, inner: number) => void;
+const REDUCE: Record<ReduceOp, { init: string; step: string }> = {
+  sum: { init: '0', step: 'acc += v' },
+  prod: { init: '1', step: 'acc *= v' },
+  max: { init: '-Infinity', step: 'if (v > acc || v !== v) acc = v' },
+  min: { init: 'Infinity', step: 'if (v < acc || v !== v) acc = v' },
+};
+const reduceCache = new Map<ReduceOp, ReduceLoop>();
+/** The loop of a reduction over the middle axis of (outer, size, inner). Accumulates in float64. */
+export function reduceLoop(op: ReduceOp): ReduceLoop {
+  let loop = reduceCache.get(op);
+  if (!loop) {
+    const { init, step } = REDUCE[op];
+    loop = compile<ReduceLoop>(
+      ['out', 'x', 'outer', 'size', 'inner'],
+      `if (inner === 1) {
+         for (let o = 0; o < outer; o++) {
+           let acc = ${init}; const base = o * size;
+           for (let s = 0; s < size; s++) { const v = x[base + s]; ${step}; }
+           out[o] = acc;
+         }
+         return;
+       }
+       for (let o = 0; o < outer; o++) {
+         for (let i = 0; i < inner; i++) {
+           let acc = ${init}; const base = o * size * inner + i;
+           for (let s = 0; s < size; s++) { const v = x[base + s * inner]; ${step}; }
+           out[o * inner + i] = acc;
+         }
+       }`,
+    );
+    reduceCache.set(op, loop);
+  }
+  return loop;
+}
