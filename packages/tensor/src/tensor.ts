@@ -56,7 +56,7 @@ export class Tensor {
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(buffer: DataBuffer, shape: Shape, dtype: DType) {
     this.buffer = buffer;
-    this.shape = Object.freeze(shape.slice());
+    this.shape = shape.slice();
     this.dtype = dtype;
     this.size = sizeOf(shape);
     this.id = engine.nextId();

@@ -10,25 +10,30 @@ import { expand, reshape, sumToShape, unsqueeze } from './shape.js';
 import { checkDtype, checkSameBackend, checkTensor, product, wrap } from './util.js';
 
 /**
- * Batched product of 3-D operands a (Ba, ·, ·) and b (Bb, ·, ·) where Ba, Bb ∈ {1, B}, reading a as
- * its transpose when `transA` (likewise b). Records gradients for every combination of flags.
+ * Product of 2-D or 3-D operands: a is (m, k) or (Ba, m, k) — stored (k, m) per batch when `transA` —
+ * and b likewise (k, n) / (Bb, k, n); 3-D batches Ba, Bb ∈ {1, B}. The result is (m, n) when both
+ * operands are 2-D, else (B, m, n). Records gradients for every combination of flags.
  */
-function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  const batch = Math.max(a.shape[0], b.shape[0]);
-  const m = transA ? a.shape[2] : a.shape[1];
-  const k = transA ? a.shape[1] : a.shape[2];
-  const n = transB ? b.shape[1] : b.shape[2];
-  const aStride = a.shape[0] === 1 ? 0 : a.shape[1] * a.shape[2];
-  const bStride = b.shape[0] === 1 ? 0 : b.shape[1] * b.shape[2];
-  const storage = a.backend.matmul(a.storage, b.storage, batch, m, k, n, transA, transB, aStride, bStride);
-  const out = wrap(a.backend, storage, [batch, m, n], 'float32');
+function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const aRows = a.shape[a.ndim - 2];
+  const aCols = a.shape[a.ndim - 1];
+  const bRows = b.shape[b.ndim - 2];
+  const bCols = b.shape[b.ndim - 1];
+  const aBatch = a.ndim === 3 ? a.shape[0] : 1;
+  const bBatch = b.ndim === 3 ? b.shape[0] : 1;
+  const batch = Math.max(aBatch, bBatch);
+  const m = transA ? aCols : aRows;
+  const k = transA ? aRows : aCols;
+  const n = transB ? bRows : bCols;
+  const storage = a.backend.matmul(a.storage, b.storage, batch, m, k, n, transA, transB, aBatch === 1 ? 0 : aRows * aCols, bBatch === 1 ? 0 : bRows * bCols);
+  const out = wrap(a.backend, storage, a.ndim === 3 || b.ndim === 3 ? [batch, m, n] : [m, n], 'float32');
   if (!needsGrad(a, b)) return out;
   return record(out, 'matmul', [a, b], (g) => {
     // C = op(A)·op(B): dop(A) = dC·op(B)ᵀ, dop(B) = op(A)ᵀ·dC; transposed operands swap roles.
     let gradA: Tensor | null = null;
     let gradB: Tensor | null = null;
-    if (a.requiresGrad) gradA = transA ? bmm(b, g, transB, true) : bmm(g, b, false, !transB);
-    if (b.requiresGrad) gradB = transB ? bmm(g, a, true, transA) : bmm(a, g, !transA, false);
+    if (a.requiresGrad) gradA = transA ? mm(b, g, transB, true) : mm(g, b, false, !transB);
+    if (b.requiresGrad) gradB = transB ? mm(g, a, true, transA) : mm(a, g, !transA, false);
     return [gradA && sumToShape(gradA, a.shape), gradB && sumToShape(gradB, b.shape)];
   });
 }
@@ -61,17 +66,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const aBatch = a2.shape.slice(0, -2);
   const bBatch = b2.shape.slice(0, -2);
   let out: Tensor;
-  if (bBatch.length === 0) {
+  if (aBatch.length === 0 && bBatch.length === 0) {
+    out = mm(a2, b2, false, false);
+  } else if (bBatch.length === 0) {
     // Fold a's batch dims into its rows: (…, m, k)·(k, n) is one (…·m, k)·(k, n) product.
-    const a3 = reshape(a2, [1, product(aBatch) * m, k]);
-    const b3 = reshape(b2, [1, k, n]);
-    out = reshapeAndRelease(bmm(a3, b3, false, false), [...aBatch, m, n], [a3, b3]);
+    const a3 = reshape(a2, [product(aBatch) * m, k]);
+    out = reshapeAndRelease(mm(a3, b2, false, false), [...aBatch, m, n], [a3]);
   } else {
     const batchShape = broadcastShapes('matmul', aBatch, bBatch);
     const batch = product(batchShape);
     const a3 = toBatch3(a2, aBatch, batchShape, batch);
     const b3 = toBatch3(b2, bBatch, batchShape, batch);
-    out = reshapeAndRelease(bmm(a3, b3, false, false), [...batchShape, m, n], [a3, b3]);
+    out = reshapeAndRelease(mm(a3, b3, false, false), [...batchShape, m, n], [a3, b3]);
   }
   if (a.ndim === 1) out = reshapeAndRelease(out, squeezedShape(out.shape, -2), []);
   if (b.ndim === 1) out = reshapeAndRelease(out, squeezedShape(out.shape, -1), []);
@@ -122,15 +128,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(`linear: input's last dim is ${inFeatures} but weight expects ${weight.shape[1]} in-features (input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)})`);
   }
   const lead = x.shape.slice(0, -1);
-  const x3 = reshape(x, [1, product(lead), inFeatures]);
-  const w3 = reshape(weight, [1, weight.shape[0], inFeatures]);
-  const product3 = bmm(x3, w3, false, true); // (1, N, out)
-  let out = reshape(product3, [...lead, weight.shape[0]]);
-  product3.dispose(); // a view: `out` keeps the storage
-  if (!out.requiresGrad) {
-    x3.dispose();
-    w3.dispose();
-  }
+  // x·Wᵀ reads W transposed in the kernel: no transpose is materialised, forward or backward.
+  const x2 = x.ndim === 2 ? x : reshape(x, [product(lead), inFeatures]);
+  let out = mm(x2, weight, false, true);
+  if (x.ndim !== 2) out = reshapeAndRelease(out, [...lead, weight.shape[0]], [x2]);
   if (bias) {
     checkTensor('linear', 'bias', bias);
     if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {

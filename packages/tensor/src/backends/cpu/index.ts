@@ -431,23 +431,34 @@ export function adamReference(param: TypedArray, grad: TypedArray, m: TypedArray
   }
 }
 
-/** Reference batched matmul with optional transposed operands (ikj loop order for contiguous inner reads). */
+/** Reference batched matmul with optional transposed operands, accumulating in float64. */
 export function matmulReference(a: ArrayLike<number>, b: ArrayLike<number>, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void {
   const row = new Float64Array(n);
   for (let t = 0; t < batch; t++) {
     const aOff = t * aBatchStride;
     const bOff = t * bBatchStride;
     for (let i = 0; i < m; i++) {
+      const o = (t * m + i) * n;
+      if (transB) {
+        // Both operands are read along k contiguously when A is not transposed: dot products.
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          const bRow = bOff + j * k;
+          if (transA) for (let p = 0; p < k; p++) acc += a[aOff + p * m + i] * b[bRow + p];
+          else {
+            const aRow = aOff + i * k;
+            for (let p = 0; p < k; p++) acc += a[aRow + p] * b[bRow + p];
+          }
+          out[o + j] = acc;
+        }
+        continue;
+      }
       row.fill(0);
       for (let p = 0; p < k; p++) {
         const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-        if (transB) for (let j = 0; j < n; j++) row[j] += av * b[bOff + j * k + p];
-        else {
-          const bRow = bOff + p * n;
-          for (let j = 0; j < n; j++) row[j] += av * b[bRow + j];
-        }
+        const bRow = bOff + p * n;
+        for (let j = 0; j < n; j++) row[j] += av * b[bRow + j];
       }
-      const o = (t * m + i) * n;
       for (let j = 0; j < n; j++) out[o + j] = row[j];
     }
   }
