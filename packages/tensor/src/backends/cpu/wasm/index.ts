@@ -1,0 +1,112 @@
+// WebAssembly SIMD kernels for the CPU backend: matmul (packed and cache-blocked, split across
+// worker threads when large), softmax and log-softmax with their backward passes, layer norm
+// with its backward pass, and the Adam/AdamW update.
+//
+// Inputs and outputs are ordinary Float32Arrays on the JS heap; each call copies them into a
+// reused region of the module's memory and back, which costs little next to the arithmetic.
+// The module is compiled and instantiated synchronously on first use.
+
+import { availableParallelism } from './parallelism';
+import { createKernelRuntime, type KernelRuntime } from './runtime';
+
+export type { KernelVariant } from './runtime';
+
+/** The kernels the CPU backend calls. All arrays are dense, row-major float32. */
+export interface WasmKernels {
+  /**
+   * out[b] = op(A[b]) @ op(B[b]) for b < batch. A is (m, k) row-major, or (k, m) when transA;
+   * B is (k, n), or (n, k) when transB. aBatchStride / bBatchStride are element strides between
+   * batch items (0 broadcasts one matrix over the batch). out is (batch, m, n) contiguous.
+   */
+  matmul(
+    a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  ): void;
+  /** Row-wise softmax over the last dimension: rows x cols contiguous. out may be x. */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Row-wise log-softmax over the last dimension: rows x cols contiguous. out may be x. */
+  logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** dx = y * (dy - sum(dy * y)) per row, where y is the softmax output. */
+  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  /** dx = dy - exp(y) * sum(dy) per row, where y is the log-softmax output. */
+  logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  /**
+   * y = (x - mean) * rstd * weight + bias per row (weight / bias may be null: 1 / 0); writes mean
+   * and rstd (length rows), with the biased variance as PyTorch.
+   */
+  layerNorm(
+    x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array,
+    mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,
+  ): void;
+  /** PyTorch's layer-norm backward: writes dx and, if non-null, dweight / dbias summed over rows (overwritten). */
+  layerNormBackward(
+    dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number,
+  ): void;
+  /**
+   * In-place Adam / AdamW step exactly as torch.optim.Adam / AdamW (amsgrad=False, foreach=False):
+   * if (weightDecay && !decoupled) g = g + weightDecay * p; if (decoupled) p *= 1 - lr * weightDecay;
+   * m = lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) * g * g;
+   * p -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps). step >= 1. Mutates param, m, v.
+   */
+  adam(
+    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
+  ): void;
+}
+
+/** Default thread count: the available parallelism, at most 8. */
+const DEFAULT_MAX_THREADS = 8;
+
+let runtime: KernelRuntime | null | undefined;
+let threadCount = Math.max(1, Math.min(DEFAULT_MAX_THREADS, availableParallelism()));
+
+function loadRuntime(): KernelRuntime | null {
+  if (runtime === undefined) runtime = createKernelRuntime(threadCount);
+  return runtime;
+}
+
+/**
+ * The kernels, or null when WebAssembly SIMD (or shared memory) is unavailable, in which case the
+ * backend uses plain JS. Loads the module on first call.
+ *
+ * @example
+ * const kernels = wasmKernels();
+ * if (kernels) kernels.matmul(a, b, out, 1, m, k, n, false, false, 0, 0);
+ */
+export function wasmKernels(): WasmKernels | null {
+  return runtime === undefined ? loadRuntime() : runtime;
+}
+
+/**
+ * Sets the number of threads (main thread included) used for large matmuls; 1 disables workers
+ * (and stops any running). Values are clamped to [1, 16].
+ *
+ * @example
+ * setNumThreads(1); // deterministic single-threaded timing
+ */
+export function setNumThreads(n: number): void {
+  threadCount = Math.max(1, Math.min(16, Math.floor(n)));
+  if (runtime) runtime.threadCount = threadCount;
+}
+
+/**
+ * Number of threads used for large matmuls (default: os.availableParallelism(), at most 8).
+ *
+ * @example
+ * console.log(`matmul threads: ${getNumThreads()}`);
+ */
+export function getNumThreads(): number {
+  return threadCount;
+}
+
+/**
+ * Which build of the kernels is loaded ('relaxed-simd' where the engine supports fused
+ * multiply-add, else 'simd'), or null when none could be loaded. For diagnostics and benchmarks.
+ *
+ * @example
+ * console.log(wasmKernelVariant()); // 'simd' on Node 20
+ */
+export function wasmKernelVariant(): 'relaxed-simd' | 'simd' | null {
+  return loadRuntime()?.variant ?? null;
+}
