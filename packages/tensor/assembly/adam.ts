@@ -1,9 +1,10 @@
 // One in-place Adam / AdamW step over a flat parameter, matching torch.optim.Adam and AdamW
-// (amsgrad=False, foreach=False) operation for operation in float32:
+// (amsgrad=False, foreach=False) operation for operation in float32 (torch's vectorised lerp may
+// use a fused multiply-add, so m can differ from it in the last bit):
 //   Adam weight decay:  g = g + weightDecay * p
 //   AdamW weight decay: p = p * (1 - lr * weightDecay)
 //   m.lerp_(g, 1 - beta1);  v = v * beta2 + (1 - beta2) * g * g
-//   p = p + (-stepSize) * (m / (sqrt(v) / sqrt(biasCorrection2) + eps))
+//   p = p + (-stepSize) * m / (sqrt(v) / sqrt(biasCorrection2) + eps)   (addcdiv: (value * m) / denom)
 // The scalar coefficients are computed in double precision by the caller, as Python does.
 
 /**
@@ -44,7 +45,7 @@ export function adam(
     let square = v128.load(v + offset);
     square = f32x4.add(f32x4.mul(square, beta2Vector), f32x4.mul(f32x4.mul(squareWeightVector, g), g));
     const denominator = f32x4.add(f32x4.div(f32x4.sqrt(square), correction), epsVector);
-    p = f32x4.add(p, f32x4.mul(negativeStep, f32x4.div(mean, denominator)));
+    p = f32x4.add(p, f32x4.div(f32x4.mul(negativeStep, mean), denominator));
     v128.store(param + offset, p);
     v128.store(m + offset, mean);
     v128.store(v + offset, square);
@@ -61,7 +62,7 @@ export function adam(
     let square = load<f32>(v + offset);
     square = square * beta2 + squareWeight * g * g;
     const denominator = Mathf.sqrt(square) / biasCorrection2Sqrt + eps;
-    p = p + -stepSize * (mean / denominator);
+    p = p + (-stepSize * mean) / denominator;
     store<f32>(param + offset, p);
     store<f32>(m + offset, mean);
     store<f32>(v + offset, square);

@@ -54,13 +54,25 @@ export function softmax(x: usize, out: usize, rows: i32, cols: i32): void {
   }
 }
 
+/** sum(e^(x - shift)) for one row. */
+// @ts-ignore: decorator
+@inline
+function expShiftedSum(x: usize, cols: i32, shift: f32): f32 {
+  const shiftVector = f32x4.splat(shift);
+  let sumVector = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) sumVector = f32x4.add(sumVector, exp4(f32x4.sub(v128.load(x + (<usize>j << 2)), shiftVector)));
+  let sum = horizontalSum(sumVector);
+  for (; j < cols; j++) sum += exp1(load<f32>(x + (<usize>j << 2)) - shift);
+  return sum;
+}
+
 /** out = x - max - log(sum(exp(x - max))) per row. out may alias x. */
 export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let row = 0; row < rows; row++) {
     const maximum = rowMax(x, cols);
-    // exp values go to out first, then are overwritten by the result.
-    const sum = expShiftedRow(x, out, cols, maximum);
+    const sum = expShiftedSum(x, cols, maximum);
     const shift = maximum + Mathf.log(sum);
     const shiftVector = f32x4.splat(shift);
     let j = 0;

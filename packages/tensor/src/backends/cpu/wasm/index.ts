@@ -110,3 +110,14 @@ export function getNumThreads(): number {
 export function wasmKernelVariant(): 'relaxed-simd' | 'simd' | null {
   return loadRuntime()?.variant ?? null;
 }
+
+/**
+ * Threads (main thread included) the most recent matmul ran on; 0 before any. For tests and benchmarks.
+ *
+ * @example
+ * kernels.matmul(a, b, out, 1, 1024, 1024, 1024, false, false, 0, 0);
+ * console.log(wasmMatmulThreadsUsed()); // 2 on two cores once the workers are up
+ */
+export function wasmMatmulThreadsUsed(): number {
+  return runtime?.lastMatmulThreads ?? 0;
+}

@@ -111,6 +111,8 @@ export class KernelRuntime implements WasmKernels {
   private readonly scratchBytes: number;
   private pool: ThreadPool | null = null;
   private threads: number;
+  /** Threads (main included) the most recent matmul ran on. */
+  lastMatmulThreads = 0;
   /** Argument block reused for every worker post. */
   private readonly matmulArguments = new Int32Array(MATMUL_ARGUMENT_COUNT);
 
@@ -187,6 +189,7 @@ export class KernelRuntime implements WasmKernels {
     this.copyIn(b, bCount, bPointer);
     const transposeA = transA ? 1 : 0;
     const transposeB = transB ? 1 : 0;
+    this.lastMatmulThreads = 1;
     if (workers === 0) {
       this.exports.matmul(
         aPointer, bPointer, cPointer, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride,
@@ -202,6 +205,7 @@ export class KernelRuntime implements WasmKernels {
       let posted = 0;
       for (let worker = 0; worker < workers; worker++) if ((worker + 1) * share < rows) posted++;
       pool.begin(posted);
+      this.lastMatmulThreads = posted + 1;
       for (let worker = 0; worker < posted; worker++) {
         args[10] = (worker + 1) * share;
         args[11] = Math.min(rows, (worker + 2) * share);

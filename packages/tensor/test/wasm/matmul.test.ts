@@ -1,0 +1,139 @@
+// The WebAssembly matmul against a float64 reference: odd shapes on both the direct (small) and the
+// packed (large) paths, every transA / transB combination, batches with strides (including 0 and
+// padded strides), and the threaded path. Tolerance: the dot-product bound 2 k 2^-24 sum |a||b|.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { getNumThreads, setNumThreads, wasmKernels, wasmMatmulThreadsUsed } from '../../src/backends/cpu/wasm';
+import { expectMatmulClose, randomArray, referenceMatmul, seededRandom } from './helpers';
+
+const kernels = wasmKernels();
+const transposeCombinations: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
+
+function check(
+  random: () => number, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
+  aBatchStride = m * k, bBatchStride = k * n,
+): void {
+  const aLength = batch > 1 ? aBatchStride * (batch - 1) + m * k : m * k;
+  const bLength = batch > 1 ? bBatchStride * (batch - 1) + k * n : k * n;
+  const a = randomArray(random, aLength);
+  const b = randomArray(random, bLength);
+  const out = new Float32Array(batch * m * n).fill(Number.NaN);
+  kernels!.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+  const reference = referenceMatmul(a, b, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+  const label = `batch ${batch} (${m}x${k})@(${k}x${n}) transA=${transA} transB=${transB} strides ${aBatchStride},${bBatchStride}`;
+  expectMatmulClose(out, reference, k, label);
+}
+
+describe('wasm matmul', () => {
+  const threadsBefore = getNumThreads();
+  afterAll(() => setNumThreads(threadsBefore));
+
+  it('loads (SIMD is available on every supported Node)', () => {
+    expect(kernels).not.toBeNull();
+  });
+
+  it('matches the reference on small odd shapes (direct path)', () => {
+    const random = seededRandom(1);
+    const sizes = [1, 2, 3, 4, 7, 8, 17, 33];
+    for (const m of sizes) for (const k of sizes) for (const n of sizes) {
+      for (const [transA, transB] of transposeCombinations) check(random, 1, m, k, n, transA, transB);
+    }
+  });
+
+  it('matches the reference on the RL shapes and their backward variants', () => {
+    const random = seededRandom(2);
+    const shapes = [
+      [1, 4, 64], [1, 64, 64], [1, 64, 2], [128, 4, 64], [128, 64, 64], [128, 64, 2],
+      [64, 128, 64], [64, 128, 2], [4, 128, 64], [128, 2, 64], [128, 64, 4],
+    ];
+    for (const [m, k, n] of shapes) {
+      for (const [transA, transB] of transposeCombinations) check(random, 1, m, k, n, transA, transB);
+    }
+  });
+
+  it('matches the reference on larger odd shapes (packed path, edge tiles)', () => {
+    const random = seededRandom(3);
+    const shapes = [
+      [65, 65, 65], [129, 17, 129], [17, 129, 65], [65, 129, 7], [7, 300, 129], [130, 70, 3], [97, 257, 33],
+    ];
+    for (const [m, k, n] of shapes) {
+      for (const [transA, transB] of transposeCombinations) check(random, 1, m, k, n, transA, transB);
+    }
+  });
+
+  it('covers several K blocks, M blocks and N blocks of the packed path', () => {
+    setNumThreads(1);
+    const random = seededRandom(4);
+    check(random, 1, 101, 520, 1030, false, false);
+    check(random, 1, 101, 520, 1030, true, true);
+    check(random, 1, 200, 300, 40, true, false);
+    check(random, 1, 200, 300, 40, false, true);
+    setNumThreads(threadsBefore);
+  });
+
+  it('handles batches with contiguous, broadcast (stride 0) and padded strides', () => {
+    const random = seededRandom(5);
+    for (const [m, k, n] of [[3, 5, 7], [17, 65, 9], [70, 70, 70]]) {
+      for (const [transA, transB] of transposeCombinations) {
+        check(random, 3, m, k, n, transA, transB); // both contiguous
+        check(random, 3, m, k, n, transA, transB, m * k, 0); // B broadcast
+        check(random, 3, m, k, n, transA, transB, 0, k * n); // A broadcast
+        check(random, 3, m, k, n, transA, transB, m * k + 5, k * n + 3); // padded
+        check(random, 1, m, k, n, transA, transB, 0, 0);
+      }
+    }
+  });
+
+  it('handles empty products and k = 0', () => {
+    const out = new Float32Array(6).fill(7);
+    kernels!.matmul(new Float32Array(0), new Float32Array(0), out, 1, 2, 0, 3, false, false, 0, 0);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0, 0, 0]);
+    const untouched = new Float32Array(1).fill(7);
+    kernels!.matmul(new Float32Array(0), new Float32Array(0), untouched, 1, 0, 3, 0, false, false, 0, 0);
+    expect(untouched[0]).toBe(7);
+  });
+
+  it('propagates NaN and Infinity like a plain loop', () => {
+    const a = Float32Array.from([1, Number.NaN, 2, 3]);
+    const b = Float32Array.from([1, 0, 0, Number.POSITIVE_INFINITY]);
+    const out = new Float32Array(4);
+    kernels!.matmul(a, b, out, 1, 2, 2, 2, false, false, 0, 0);
+    // row 0: [1*1 + NaN*0, 1*0 + NaN*inf]; row 1: [2*1 + 3*0, 2*0 + 3*inf]
+    expect(Number.isNaN(out[0])).toBe(true);
+    expect(Number.isNaN(out[1])).toBe(true);
+    expect(out[2]).toBe(2);
+    expect(out[3]).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('splits large products across worker threads with the same results', async () => {
+    setNumThreads(2);
+    const random = seededRandom(6);
+    // Start the workers, then wait until a large call actually uses two threads.
+    const a = randomArray(random, 256 * 256);
+    const b = randomArray(random, 256 * 256);
+    const out = new Float32Array(256 * 256);
+    for (let attempt = 0; attempt < 200; attempt++) {
+      kernels!.matmul(a, b, out, 1, 256, 256, 256, false, false, 0, 0);
+      if (wasmMatmulThreadsUsed() === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(wasmMatmulThreadsUsed()).toBe(2);
+    for (const [transA, transB] of transposeCombinations) {
+      check(random, 1, 257, 190, 203, transA, transB);
+      expect(wasmMatmulThreadsUsed()).toBe(2);
+    }
+    // Row splits that cross batch items, with every stride kind.
+    check(random, 3, 99, 160, 170, false, false);
+    check(random, 3, 99, 160, 170, true, true, 99 * 160 + 1, 0);
+    check(random, 5, 61, 160, 170, false, true, 0, 160 * 170);
+    // One thread gives the same answer, and stops the workers.
+    setNumThreads(1);
+    check(random, 1, 257, 190, 203, false, false);
+    expect(wasmMatmulThreadsUsed()).toBe(1);
+  });
+});

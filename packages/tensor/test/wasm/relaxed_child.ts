@@ -1,0 +1,39 @@
+// Run by relaxed.test.ts in a child Node process (flags given there): loads the kernels, reports
+// which build was chosen, checks a few matmuls (small, packed and threaded) against the float64
+// reference, and then returns without stopping the worker threads, so the parent can also check
+// that idle workers never keep a process alive.
+
+import { setNumThreads, wasmKernels, wasmKernelVariant, wasmMatmulThreadsUsed } from '../../src/backends/cpu/wasm';
+import { randomArray, referenceMatmul, seededRandom } from './helpers';
+
+const kernels = wasmKernels()!;
+const random = seededRandom(41);
+let worstRatio = 0;
+
+function check(m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+  const a = randomArray(random, m * k);
+  const b = randomArray(random, k * n);
+  const out = new Float32Array(m * n);
+  kernels.matmul(a, b, out, 1, m, k, n, transA, transB, 0, 0);
+  const reference = referenceMatmul(a, b, 1, m, k, n, transA, transB, 0, 0);
+  for (let i = 0; i < out.length; i++) {
+    const bound = 2 * k * 2 ** -24 * reference.magnitudes[i] + 1e-30;
+    worstRatio = Math.max(worstRatio, Math.abs(out[i] - reference.values[i]) / bound);
+  }
+}
+
+setNumThreads(2);
+for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  check(7, 17, 65, transA, transB);
+  check(129, 65, 130, transA, transB);
+}
+// Wait for the workers, then run one threaded product.
+const deadline = Date.now() + 5000;
+let threads = 0;
+while (Date.now() < deadline) {
+  check(256, 256, 256, false, false);
+  threads = wasmMatmulThreadsUsed();
+  if (threads === 2) break;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+console.log(JSON.stringify({ variant: wasmKernelVariant(), worstRatio, threads }));
