@@ -25,8 +25,8 @@ export const MC: i32 = 96;
 /** Columns of one packed B block (KC x NC floats, 1 MiB). A multiple of NR. */
 export const NC: i32 = 1024;
 
-/** Bytes of thread-private scratch one `matmul` call needs: packed A block, packed B block, one micro-tile. */
-export const MATMUL_SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) << 2;
+/** Bytes of thread-private scratch one `matmul` call needs: packed A block, one micro-tile, packed B block. */
+export const MATMUL_SCRATCH_BYTES: i32 = (MC * KC + MR * NR + KC * NC) << 2;
 
 /** The direct path handles products whose B (K x N) fits in the packed-B scratch and whose work is small. */
 const DIRECT_MAX_FLOPS: i64 = 2 * 64 * 64 * 64;
@@ -190,21 +190,24 @@ function microKernel(a: usize, b: usize, kc: i32, c: usize, ldc: i32, accumulate
 /**
  * C[rowStart:rowEnd, :] = A @ B for one matrix through packing, where element (i, p) of A is at
  * a + 4 * (i * aRowStride + p * aColStride), element (p, j) of B at b + 4 * (p * bRowStride + j * bColStride),
- * and C is row-major with row stride n. `scratch` holds MATMUL_SCRATCH_BYTES.
+ * and C is row-major with row stride n. `scratch` holds MATMUL_SCRATCH_BYTES. When `prepackedB` is
+ * non-zero it holds all of B already packed by `packBAll` (b and its strides are then unused).
  */
 function gemmPacked(
   a: usize, aRowStride: i32, aColStride: i32,
-  b: usize, bRowStride: i32, bColStride: i32,
+  b: usize, bRowStride: i32, bColStride: i32, prepackedB: usize,
   c: usize, n: i32, k: i32, rowStart: i32, rowEnd: i32, scratch: usize,
 ): void {
   const packedA = scratch;
-  const packedB = packedA + (<usize>(MC * KC) << 2);
-  const tile = packedB + (<usize>(KC * NC) << 2);
+  const tile = packedA + (<usize>(MC * KC) << 2);
+  let packedB = tile + (<usize>(MR * NR) << 2);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
+    const paddedNc = (nc + NR - 1) & ~(NR - 1);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(b, bRowStride, bColStride, pc, kc, jc, nc, packedB);
+      if (prepackedB) packedB = prepackedB + ((<usize>jc * k + <usize>pc * paddedNc) << 2);
+      else packB(b, bRowStride, bColStride, pc, kc, jc, nc, packedB);
       for (let ic = rowStart; ic < rowEnd; ic += MC) {
         const mc = min(MC, rowEnd - ic);
         packA(a, aRowStride, aColStride, ic, mc, pc, kc, packedA);
@@ -218,6 +221,70 @@ function gemmPacked(
           }
         }
       }
+    }
+  }
+}
+
+/** Floats one B matrix takes once packed by `packBAll`: k x n with n rounded up to whole panels. */
+// @ts-ignore: decorator
+@inline
+function packedBFloats(k: i32, n: i32): i32 {
+  return k * ((n + NR - 1) & ~(NR - 1));
+}
+
+/**
+ * Packs every (NC, KC) block of B for `items` matrices (element stride bBatchStride apart) into dst,
+ * in the order gemmPacked reads them: block (jc, pc) at jc * k + pc * paddedNc floats, item i at
+ * i * packedBFloats(k, n). Lets the threads of a parallel matmul share one packed copy of B.
+ */
+export function packBAll(b: usize, k: i32, n: i32, transB: bool, bBatchStride: i32, items: i32, dst: usize): void {
+  const bRowStride = transB ? 1 : n;
+  const bColStride = transB ? k : 1;
+  for (let item = 0; item < items; item++) {
+    const bItem = b + (<usize>item * bBatchStride << 2);
+    const dstItem = dst + (<usize>item * packedBFloats(k, n) << 2);
+    for (let jc = 0; jc < n; jc += NC) {
+      const nc = min(NC, n - jc);
+      const paddedNc = (nc + NR - 1) & ~(NR - 1);
+      for (let pc = 0; pc < k; pc += KC) {
+        packB(bItem, bRowStride, bColStride, pc, min(KC, k - pc), jc, nc,
+          dstItem + ((<usize>jc * k + <usize>pc * paddedNc) << 2));
+      }
+    }
+  }
+}
+
+/**
+ * The per-thread body of a parallel matmul over B packed by `packBAll` (one packed matrix shared by
+ * every batch item when sharedB, else one per item): claims chunks of `chunkRows` flattened output
+ * rows from the i32 counter at `counter` (atomically, so faster threads take more chunks) until all
+ * `rows` are done. Every participating thread calls it with its own scratch.
+ */
+export function matmulClaimRows(
+  a: usize, packedB: usize, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, aBatchStride: i32, sharedB: bool, rows: i32,
+  counter: usize, chunkRows: i32, scratch: usize,
+): void {
+  const aRowStride = transA ? 1 : k;
+  const aColStride = transA ? m : 1;
+  const itemFloats = packedBFloats(k, n);
+  for (;;) {
+    const start = atomic.add<i32>(counter, chunkRows);
+    if (start >= rows) return;
+    const end = min(rows, start + chunkRows);
+    let item = start / m;
+    let row = start - item * m;
+    let remaining = end - start;
+    while (remaining > 0) {
+      const count = min(remaining, m - row);
+      const bItem = packedB + (sharedB ? 0 : <usize>item * itemFloats << 2);
+      gemmPacked(
+        a + (<usize>item * aBatchStride << 2), aRowStride, aColStride, 0, 0, 0, bItem,
+        c + (<usize>item * m * n << 2), n, k, row, row + count, scratch,
+      );
+      remaining -= count;
+      row = 0;
+      item++;
     }
   }
 }
@@ -417,7 +484,7 @@ export function matmul(
         gemmDirect(aItem, aRowStride, aColStride, bItem, n, cItem, n, k, row, row + rows);
       }
     } else {
-      gemmPacked(aItem, aRowStride, aColStride, bItem, bRowStride, bColStride, cItem, n, k, row, row + rows, scratch);
+      gemmPacked(aItem, aRowStride, aColStride, bItem, bRowStride, bColStride, 0, cItem, n, k, row, row + rows, scratch);
     }
     remaining -= rows;
     row = 0;

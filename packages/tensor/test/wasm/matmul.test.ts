@@ -127,7 +127,10 @@ describe('wasm matmul', () => {
       check(random, 1, 257, 190, 203, transA, transB);
       expect(wasmMatmulThreadsUsed()).toBe(2);
     }
-    // Row splits that cross batch items, with every stride kind.
+    // Several K and N blocks in the shared packed B.
+    check(random, 1, 100, 300, 1030, false, true);
+    expect(wasmMatmulThreadsUsed()).toBe(2);
+    // Row chunks that cross batch items, with every stride kind.
     check(random, 3, 99, 160, 170, false, false);
     check(random, 3, 99, 160, 170, true, true, 99 * 160 + 1, 0);
     check(random, 5, 61, 160, 170, false, true, 0, 160 * 170);

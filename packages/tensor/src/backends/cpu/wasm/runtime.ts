@@ -7,7 +7,7 @@
 // keeps no state, so the per-call region is simply reused from its start by every call.
 
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './generated/kernels';
-import { CONTROL_BYTES, MATMUL_ARGUMENT_COUNT, MAX_THREADS, ThreadPool } from './thread_pool';
+import { CLAIM_COUNTER_OFFSET, CONTROL_BYTES, MATMUL_ARGUMENT_COUNT, MAX_THREADS, ThreadPool } from './thread_pool';
 import type { WasmKernels } from './index';
 import { webAssembly, type WasmMemory, type WasmModule } from './webassembly';
 
@@ -19,6 +19,13 @@ interface KernelExports {
     a: number, b: number, c: number, m: number, k: number, n: number,
     transA: number, transB: number, aBatchStride: number, bBatchStride: number,
     rowStart: number, rowEnd: number, scratch: number,
+  ): void;
+  packBAll(b: number, k: number, n: number, transB: number, bBatchStride: number, items: number, destination: number): void;
+  packedBFloatsPerMatrix(k: number, n: number): number;
+  matmulClaimRows(
+    a: number, packedB: number, c: number, m: number, k: number, n: number,
+    transA: number, aBatchStride: number, sharedB: number, rows: number,
+    counter: number, chunkRows: number, scratch: number,
   ): void;
   softmax(x: number, out: number, rows: number, cols: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
@@ -42,8 +49,17 @@ interface KernelExports {
 const PAGE_BYTES = 65536;
 /** The module declares this maximum; a smaller one is tried if the engine cannot reserve it. */
 const MAXIMUM_PAGES = [65536, 16384, 4096];
-/** Rows per micro-tile of the packed kernel: thread row splits are multiples of it. */
+/** Rows per micro-tile of the packed kernel: row chunks are multiples of it. */
 const TILE_ROWS = 4;
+/** Bounds of the row chunks threads claim: small enough to balance, large enough to reuse packed B. */
+const MIN_CHUNK_ROWS = 16;
+const MAX_CHUNK_ROWS = 96;
+
+/** Rows per claimed chunk: about eight chunks per thread, within [MIN_CHUNK_ROWS, MAX_CHUNK_ROWS]. */
+function matmulChunkRows(rows: number, threads: number): number {
+  const rowsPerChunk = alignUp(Math.ceil(rows / (threads * 8)), TILE_ROWS);
+  return Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, rowsPerChunk));
+}
 /**
  * Matmuls below this many flops stay on the calling thread. Waking a worker costs tens of
  * microseconds, so a split only pays off once each thread gets well over that in work: measured
@@ -109,6 +125,8 @@ export class KernelRuntime implements WasmKernels {
   private readonly controlOffset: number;
   private readonly dataOffset: number;
   private readonly scratchBytes: number;
+  /** Int32 view of the thread pool's control block (for the shared row counter). */
+  private readonly controlWords: Int32Array;
   private pool: ThreadPool | null = null;
   private threads: number;
   /** Threads (main included) the most recent matmul ran on. */
@@ -128,6 +146,7 @@ export class KernelRuntime implements WasmKernels {
     this.controlOffset = alignUp(exports.heapBase(), 64);
     this.dataOffset = alignUp(this.controlOffset + CONTROL_BYTES, 64);
     this.scratchBytes = exports.matmulScratchBytes();
+    this.controlWords = new Int32Array(memory.buffer, this.controlOffset, CONTROL_BYTES / 4);
     this.capacity = memory.buffer.byteLength;
     this.heap = new Float32Array(memory.buffer);
   }
@@ -184,39 +203,47 @@ export class KernelRuntime implements WasmKernels {
         workers = Math.min(wanted, this.pool.ensureWorkers(this.threads - 1));
       }
     }
-    this.reserve(scratchPointer + (workers + 1) * this.scratchBytes);
-    this.copyIn(a, aCount, aPointer);
-    this.copyIn(b, bCount, bPointer);
     const transposeA = transA ? 1 : 0;
     const transposeB = transB ? 1 : 0;
-    this.lastMatmulThreads = 1;
     if (workers === 0) {
+      this.reserve(scratchPointer + this.scratchBytes);
+      this.copyIn(a, aCount, aPointer);
+      this.copyIn(b, bCount, bPointer);
+      this.lastMatmulThreads = 1;
       this.exports.matmul(
         aPointer, bPointer, cPointer, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride,
         0, rows, scratchPointer,
       );
     } else {
-      const pool = this.pool!;
+      // B is packed once, then every thread claims row chunks and packs only its own A blocks.
+      const sharedB = batch === 1 || bBatchStride === 0;
+      const packedItems = sharedB ? 1 : batch;
+      const packedBPointer = scratchPointer;
+      const threadScratchPointer = alignUp(packedBPointer + packedItems * this.exports.packedBFloatsPerMatrix(k, n) * 4, 64);
       const participants = workers + 1;
-      const share = alignUp(Math.ceil(rows / participants), TILE_ROWS);
+      this.reserve(threadScratchPointer + participants * this.scratchBytes);
+      this.copyIn(a, aCount, aPointer);
+      this.copyIn(b, bCount, bPointer);
+      this.exports.packBAll(bPointer, k, n, transposeB, bBatchStride, packedItems, packedBPointer);
+      const chunkRows = matmulChunkRows(rows, participants);
+      const counterPointer = this.controlOffset + CLAIM_COUNTER_OFFSET;
+      Atomics.store(this.controlWords, CLAIM_COUNTER_OFFSET >> 2, 0);
+      const pool = this.pool!;
       const args = this.matmulArguments;
-      args[0] = aPointer; args[1] = bPointer; args[2] = cPointer; args[3] = m; args[4] = k; args[5] = n;
-      args[6] = transposeA; args[7] = transposeB; args[8] = aBatchStride; args[9] = bBatchStride;
-      let posted = 0;
-      for (let worker = 0; worker < workers; worker++) if ((worker + 1) * share < rows) posted++;
-      pool.begin(posted);
-      this.lastMatmulThreads = posted + 1;
-      for (let worker = 0; worker < posted; worker++) {
-        args[10] = (worker + 1) * share;
-        args[11] = Math.min(rows, (worker + 2) * share);
-        args[12] = scratchPointer + (worker + 1) * this.scratchBytes;
+      args[0] = aPointer; args[1] = packedBPointer; args[2] = cPointer; args[3] = m; args[4] = k; args[5] = n;
+      args[6] = transposeA; args[7] = aBatchStride; args[8] = sharedB ? 1 : 0; args[9] = rows;
+      args[10] = counterPointer; args[11] = chunkRows;
+      pool.begin(workers);
+      for (let worker = 0; worker < workers; worker++) {
+        args[12] = threadScratchPointer + (worker + 1) * this.scratchBytes;
         pool.postMatmul(worker, args);
       }
-      this.exports.matmul(
-        aPointer, bPointer, cPointer, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride,
-        0, Math.min(rows, share), scratchPointer,
+      this.exports.matmulClaimRows(
+        aPointer, packedBPointer, cPointer, m, k, n, transposeA, aBatchStride, sharedB ? 1 : 0, rows,
+        counterPointer, chunkRows, threadScratchPointer,
       );
       pool.wait();
+      this.lastMatmulThreads = participants;
     }
     this.copyOut(cPointer, out, cCount);
   }

@@ -4,8 +4,10 @@
 // Protocol (all words in a control block of the shared memory, read with Atomics):
 // - each worker owns a mailbox: a sequence word it waits on, a command word and the call arguments;
 // - the main thread writes the arguments, sets `pending` to the number of workers it posted to,
-//   bumps each mailbox's sequence word and notifies it, computes its own share, then waits on
-//   `pending` until the last worker to finish brings it to zero and notifies;
+//   bumps each mailbox's sequence word and notifies it, then works alongside them, and finally
+//   waits on `pending` until the last worker to finish brings it to zero and notifies; the work
+//   itself is shared out inside the module, by claiming row chunks from a counter in this block,
+//   so a thread slowed by other processes simply takes fewer chunks;
 // - a worker sets its ready word once its instance exists: until then the main thread never posts
 //   to it (and so never waits for worker start-up);
 // - every worker gets a unique token, written to its mailbox's owner word when it is started, so a
@@ -24,6 +26,7 @@ export const MAX_THREADS = 16;
 /** Word indices inside the control block. */
 const PENDING = 0;
 const ERROR = 1;
+const CLAIM = 2;
 const READY_BASE = 16;
 const MAILBOX_BASE = READY_BASE + MAX_THREADS;
 const MAILBOX_WORDS = 16;
@@ -39,7 +42,10 @@ const COMMAND_STOP = 2;
 /** Bytes the control block occupies in the shared memory. */
 export const CONTROL_BYTES = (MAILBOX_BASE + MAX_THREADS * MAILBOX_WORDS) * 4;
 
-/** Number of Int32 arguments of the module's `matmul` export. */
+/** Byte offset, inside the control block, of the row counter threads claim matmul chunks from. */
+export const CLAIM_COUNTER_OFFSET = CLAIM * 4;
+
+/** Number of Int32 arguments of the module's `matmulClaimRows` export. */
 export const MATMUL_ARGUMENT_COUNT = 13;
 
 /** The worker's whole program: instantiate the module, mark ready, serve the mailbox until told to stop. */
@@ -49,7 +55,7 @@ const { module, memory, controlOffset, index, token } = workerData;
 const control = new Int32Array(memory.buffer, controlOffset, ${CONTROL_BYTES / 4});
 const mailbox = ${MAILBOX_BASE} + index * ${MAILBOX_WORDS};
 const instance = new WebAssembly.Instance(module, { env: { memory } });
-const matmul = instance.exports.matmul;
+const matmulClaimRows = instance.exports.matmulClaimRows;
 let seen = Atomics.load(control, mailbox + ${SEQUENCE});
 if (Atomics.load(control, mailbox + ${OWNER}) === token) Atomics.store(control, ${READY_BASE} + index, token);
 for (;;) {
@@ -62,7 +68,7 @@ for (;;) {
   if (command === ${COMMAND_STOP}) break;
   try {
     const a = mailbox + ${ARGUMENTS};
-    matmul(control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5],
+    matmulClaimRows(control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5],
       control[a + 6], control[a + 7], control[a + 8], control[a + 9], control[a + 10], control[a + 11], control[a + 12]);
   } catch (error) {
     Atomics.store(control, ${ERROR}, 1);
@@ -143,7 +149,7 @@ export class ThreadPool {
     Atomics.store(this.control, PENDING, workerCount);
   }
 
-  /** Posts one matmul call (the module export's 13 arguments) to a ready worker. */
+  /** Posts one `matmulClaimRows` call (the module export's 13 arguments) to a ready worker. */
   postMatmul(index: number, args: ArrayLike<number>): void {
     const mailbox = MAILBOX_BASE + index * MAILBOX_WORDS;
     for (let i = 0; i < MATMUL_ARGUMENT_COUNT; i++) this.control[mailbox + ARGUMENTS + i] = args[i];
