@@ -10,7 +10,7 @@ import { QTable, epsilonGreedyAction } from './q-table.js';
 import { defaultTabularConfig, explorationSchedule, resolveTabularConfig, visitCountStepSize, type TabularConfig } from './tabular-config.js';
 import { tableShape, type DiscreteEnv } from './discrete-env.js';
 import type { TabularTrainingResult } from './training-result.js';
-import { checkInteger } from './validation.js';
+import { checkInteger, mergeConfig } from './validation.js';
 
 /**
  * Hyperparameters of {@link trainNStepSarsa}: the {@link TabularConfig} fields plus `n`.
@@ -48,7 +48,7 @@ export const defaultNStepSarsaConfig: Readonly<NStepSarsaConfig> = Object.freeze
  */
 export function trainNStepSarsa(env: DiscreteEnv, config: Partial<NStepSarsaConfig> = {}, logger?: MetricLogger): TabularTrainingResult {
   // 0. Config, derived values and state, computed once.
-  const { n = defaultNStepSarsaConfig.n, ...tabularOverrides } = config;
+  const { n, ...tabularOverrides } = mergeConfig('NStepSarsaConfig', defaultNStepSarsaConfig as NStepSarsaConfig, config);
   checkInteger('NStepSarsaConfig', 'n', n, 1);
   const args: NStepSarsaConfig = { ...resolveTabularConfig('NStepSarsaConfig', tabularOverrides), n };
   logger?.hyperparameters?.({ algorithm: 'n-step-sarsa', ...args });
