@@ -31,3 +31,49 @@ export { LinearContextualBanditEnv } from './envs/bandits/contextual.js';
 export type { LinearContextualBanditOptions } from './envs/bandits/contextual.js';
 export { LanguageModelBanditEnv } from './envs/bandits/language-model.js';
 export type { Scorer, LanguageModelBanditOptions, LanguageModelBanditResetOptions } from './envs/bandits/language-model.js';
+export type { ClassicControlResetOptions, ClassicControlRenderMode } from './envs/classic-control/common.js';
+
+// Classic control
+export { CartPoleEnv } from './envs/classic-control/cartpole.js';
+export type { CartPoleOptions } from './envs/classic-control/cartpole.js';
+export { MountainCarEnv, MountainCarContinuousEnv } from './envs/classic-control/mountain-car.js';
+export type { MountainCarOptions } from './envs/classic-control/mountain-car.js';
+export { PendulumEnv, angleNormalize } from './envs/classic-control/pendulum.js';
+export type { PendulumOptions } from './envs/classic-control/pendulum.js';
+export { AcrobotEnv, acrobotRk4, wrap } from './envs/classic-control/acrobot.js';
+export type { AcrobotOptions } from './envs/classic-control/acrobot.js';
+export { sceneToSvg, rasterizeScene } from './envs/classic-control/scene.js';
+export type { Scene, Shape, Color } from './envs/classic-control/scene.js';
+
+// Registry
+export { registry, register, make, spec, envIds, parseEnvId } from './registry.js';
+export type { RegisterOptions, MakeOptions } from './registry.js';
+
+// Spaces utilities
+export { flatdim, flatDtype, flatten, flattenSpace, unflatten } from './flatten.js';
+
+// Wrappers
+export {
+  TimeLimit,
+  OrderEnforcing,
+  PassiveEnvChecker,
+  Autoreset,
+  RecordEpisodeStatistics,
+  RunningMeanStd,
+  NormalizeObservation,
+  NormalizeReward,
+  ClipAction,
+  RescaleAction,
+  FlattenObservation,
+  TransformObservation,
+  TransformReward,
+  TransformAction,
+} from './wrappers.js';
+export type { EpisodeStatistics, WrapperInfo } from './wrappers.js';
+
+// Vector envs
+export { VectorEnv, SyncVectorEnv, RecordEpisodeStatisticsVector, AutoresetMode, addInfo } from './vector/vector-env.js';
+export type { VectorEnvOptions, VectorInfo, VectorResetArgs, VectorResetResult, VectorStepResult } from './vector/vector-env.js';
+export { AsyncVectorEnv } from './vector/async-vector-env.js';
+export type { AsyncVectorEnvOptions } from './vector/async-vector-env.js';
+export { batchSpace, createBatch, writeBatch, readBatch, copyBatch } from './vector/batch.js';
