@@ -193,6 +193,18 @@ function unary(op: UnaryOp, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor
   };
 }
 
+/** An activation's gradient in one fused kernel (see `BinaryOp`); differentiable for double backward. */
+function activationBackward(op: 'tanhBackward' | 'sigmoidBackward' | 'reluBackward', g: Tensor, saved: Tensor): Tensor {
+  const out = binaryRaw(op, op, g, saved);
+  if (!needsGrad(g, saved)) return out;
+  return record(out, op, [g, saved], (h) => {
+    if (op === 'reluBackward') return [activationBackward('reluBackward', h, saved), null];
+    if (op === 'tanhBackward') return [activationBackward('tanhBackward', h, saved), mul(mul(h, mul(g, saved)), -2)];
+    // d/db [a·b·(1 − b)] = a·(1 − 2b)
+    return [activationBackward('sigmoidBackward', h, saved), mul(h, mul(g, rsubScalar(1, mul(saved, 2))))];
+  });
+}
+
 function zerosOf(g: Tensor): Tensor {
   return mul(g, 0);
 }
@@ -227,13 +239,13 @@ export const sin = unary('sin', (g, x) => mul(g, cos(x)));
 /** cos x. @example `cos(tensor([0]))` */
 export const cos = unary('cos', (g, x) => neg(mul(g, sin(x))));
 /** tanh x. @example `tanh(tensor([0])) // [0]` */
-export const tanh = unary('tanh', (g, _x, y) => mul(g, rsubScalar(1, square(y))));
+export const tanh = unary('tanh', (g, _x, y) => activationBackward('tanhBackward', g, y));
 /** Logistic sigmoid 1/(1+e⁻ˣ). @example `sigmoid(tensor([0])) // [0.5]` */
-export const sigmoid = unary('sigmoid', (g, _x, y) => mul(g, mul(y, rsubScalar(1, y))));
+export const sigmoid = unary('sigmoid', (g, _x, y) => activationBackward('sigmoidBackward', g, y));
 /** log σ(x), stable for large |x|. @example `logSigmoid(tensor([0]))` */
 export const logSigmoid = unary('logSigmoid', (g, x) => mul(g, sigmoid(neg(x))));
 /** max(x, 0); the gradient at 0 is 0. @example `relu(tensor([-1, 2])) // [0, 2]` */
-export const relu = unary('relu', (g, x) => mul(g, gt(x, 0)));
+export const relu = unary('relu', (g, x) => activationBackward('reluBackward', g, x));
 /** x·σ(x) (SiLU / swish). @example `silu(tensor([0])) // [0]` */
 export const silu = unary('silu', (g, x) => {
   const s = sigmoid(x);

@@ -7,6 +7,7 @@ import { BACKEND_CONTRACT_VERSION, type AdamStep, type Backend, type BinaryOp, t
 import { allocArray, type DType, type TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../shape.js';
 import { binaryLoops, reduceLoop, unaryLoop } from './kernels.js';
+import { wasmKernels } from './wasm/index.js';
 
 /** The optional fast kernels (WebAssembly SIMD) the CPU backend delegates to. Same semantics as the JS loops below. */
 export interface FastKernels {
@@ -40,8 +41,20 @@ function scratchRow(length: number): Float64Array {
 export class CpuBackend implements Backend<TypedArray> {
   readonly name = 'cpu';
   readonly contractVersion = BACKEND_CONTRACT_VERSION;
-  /** Fast kernels in use, or null for the pure-JavaScript reference loops. */
-  fast: FastKernels | null = null;
+  private fastKernels: FastKernels | null | undefined = undefined;
+
+  /**
+   * The fast kernels in use (WebAssembly SIMD, loaded on first use), or null for the plain-JavaScript
+   * reference loops. Assign null to force the reference loops, e.g. to test one against the other.
+   */
+  get fast(): FastKernels | null {
+    if (this.fastKernels === undefined) this.fastKernels = wasmKernels();
+    return this.fastKernels;
+  }
+
+  set fast(kernels: FastKernels | null) {
+    this.fastKernels = kernels;
+  }
 
   upload(values: TypedArray, dtype: DType): TypedArray {
     const out = allocArray(dtype, values.length);
@@ -87,6 +100,8 @@ export class CpuBackend implements Backend<TypedArray> {
     } else if (a.length === size && b.length === size) loops.same(out, a, b, size);
     else if (b.length === 1 && a.length === size) loops.scalarB(out, a, b[0], size);
     else if (a.length === 1 && b.length === size) loops.scalarA(out, a[0], b, size);
+    else if (a.length === size && isTrailing(bShape, outShape)) loops.rowB(out, a, b, size, b.length);
+    else if (b.length === size && isTrailing(aShape, outShape)) loops.rowA(out, a, b, size, a.length);
     else if (size > 0) {
       const shape = atLeast1D(outShape);
       loops.strided(out, a, b, shape, broadcastStrides(aShape, shape), broadcastStrides(bShape, shape));
@@ -462,6 +477,16 @@ export function matmulReference(a: ArrayLike<number>, b: ArrayLike<number>, out:
       for (let j = 0; j < n; j++) out[o + j] = row[j];
     }
   }
+}
+
+/** True when `shape` (ignoring leading 1s) equals the trailing dims of `outShape`: it repeats row after row. */
+function isTrailing(shape: Shape, outShape: Shape): boolean {
+  let start = 0;
+  while (start < shape.length && shape[start] === 1) start++;
+  const length = shape.length - start;
+  if (length === 0) return false;
+  for (let i = 0; i < length; i++) if (shape[start + i] !== outShape[outShape.length - length + i]) return false;
+  return true;
 }
 
 function atLeast1D(shape: Shape): Shape {
