@@ -5,7 +5,7 @@
 
 import { MATMUL_SCRATCH_BYTES } from './matmul';
 
-export { matmul, matmulClaimRows, packBAll } from './matmul';
+export { matmul, matmulClaimRows, matmulPlan, matmulPrepareB, matmulPreparedBFloats } from './matmul';
 export { softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from './softmax';
 export { layerNorm, layerNormBackward } from './layer_norm';
 export { adam } from './adam';
@@ -20,7 +20,3 @@ export function matmulScratchBytes(): i32 {
   return MATMUL_SCRATCH_BYTES;
 }
 
-/** Floats `packBAll` writes per B matrix: k x n with n rounded up to whole 8-column panels. */
-export function packedBFloatsPerMatrix(k: i32, n: i32): i32 {
-  return k * ((n + 7) & ~7);
-}

@@ -1,35 +1,46 @@
 // Batched general matrix multiply for the CPU backend.
 //
-// Two strategies share one entry point (`matmul`):
-// - a packed, cache-blocked path (BLIS loop order: NC columns, KC depth, MC rows) whose 4x8
-//   register-blocked micro-kernel keeps eight v128 accumulators; used for large products;
-// - a direct path for small products that reads A through its strides and B as a row-major
-//   K x N matrix (transposing it into scratch first when B is given transposed), so that a
-//   batch-1 policy forward costs little more than its arithmetic.
+// `matmulPlan` picks one of four strategies from the shape, and the same plan runs on one thread
+// (`matmul`) or on several (`matmulPrepareB` once, then `matmulClaimRows` on every thread):
+// - packed: cache-blocked (BLIS loop order: NC columns, KC depth, MC rows), A and B packed into
+//   panels, a 4x8 register-blocked micro-kernel with eight v128 accumulators; for B too large for L2;
+// - direct: no packing; A read through its strides, B as a row-major K x N matrix, the same 4x8
+//   register blocking; faster than packing whenever B fits in L2 (measured up to 256^3);
+// - direct over a transposed copy of B, when B is given transposed (N x K);
+// - dot: for a few rows of row-major A times a transposed B (x @ W^T with a small batch), dot
+//   products along K, where transposing B would cost more than the product itself.
 //
 // Why 4x8 and not 6x8: V8 keeps xmm15 as a scratch register, and without a fused multiply-add
 // every multiply needs a temporary, so 6x8 (12 accumulators + 2 B vectors + A splat + temporary)
 // spills on every iteration. Measured on Zen 4 / V8 11.3, the simple 4x8 loop (which TurboFan
 // schedules without spills) runs ~35 GFLOP/s per core in this driver and 6x8 ~26.
 
-import { madd } from './simd';
+import { horizontalSum, madd } from './simd';
 
 /** Rows of a micro-tile (height of a packed A panel). */
 export const MR: i32 = 4;
 /** Columns of a micro-tile (width of a packed B panel): two v128 of four floats. */
 export const NR: i32 = 8;
-/** Depth of one cache block: an MR x KC A panel and a KC x NR B panel stay in L1. */
-export const KC: i32 = 256;
-/** Rows of one packed A block (MC x KC floats, 96 KiB, stay in L2). A multiple of MR. */
+/** Depth of one cache block: an MR x KC A panel (8 KiB) and a KC x NR B panel (16 KiB) stay in L1. */
+export const KC: i32 = 512;
+/** Rows of one packed A block (MC x KC floats, 192 KiB, stay in L2). A multiple of MR. */
 export const MC: i32 = 96;
-/** Columns of one packed B block (KC x NC floats, 1 MiB). A multiple of NR. */
+/** Columns of one packed B block (KC x NC floats, 2 MiB, streamed from L3). A multiple of NR. */
 export const NC: i32 = 1024;
 
 /** Bytes of thread-private scratch one `matmul` call needs: packed A block, one micro-tile, packed B block. */
 export const MATMUL_SCRATCH_BYTES: i32 = (MC * KC + MR * NR + KC * NC) << 2;
 
-/** The direct path handles products whose B (K x N) fits in the packed-B scratch and whose work is small. */
-const DIRECT_MAX_FLOPS: i64 = 2 * 64 * 64 * 64;
+/** The direct paths need B (K x N, N rounded up to 4) within this many floats (256 KiB, half of L2). */
+const DIRECT_MAX_B_FLOATS: i32 = 64 * 1024;
+/** Below this many rows per matrix, x @ W^T uses dot products rather than transposing W first. */
+const DOT_MAX_ROWS: i32 = 8;
+
+/** Strategy codes returned by `matmulPlan`. */
+const PLAN_PACKED: i32 = 0;
+const PLAN_DIRECT: i32 = 1;
+const PLAN_DIRECT_TRANSPOSED: i32 = 2;
+const PLAN_DOT: i32 = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Packed path
@@ -191,7 +202,7 @@ function microKernel(a: usize, b: usize, kc: i32, c: usize, ldc: i32, accumulate
  * C[rowStart:rowEnd, :] = A @ B for one matrix through packing, where element (i, p) of A is at
  * a + 4 * (i * aRowStride + p * aColStride), element (p, j) of B at b + 4 * (p * bRowStride + j * bColStride),
  * and C is row-major with row stride n. `scratch` holds MATMUL_SCRATCH_BYTES. When `prepackedB` is
- * non-zero it holds all of B already packed by `packBAll` (b and its strides are then unused).
+ * non-zero it holds all of B already packed by `matmulPrepareB` (b and its strides are then unused).
  */
 function gemmPacked(
   a: usize, aRowStride: i32, aColStride: i32,
@@ -221,70 +232,6 @@ function gemmPacked(
           }
         }
       }
-    }
-  }
-}
-
-/** Floats one B matrix takes once packed by `packBAll`: k x n with n rounded up to whole panels. */
-// @ts-ignore: decorator
-@inline
-function packedBFloats(k: i32, n: i32): i32 {
-  return k * ((n + NR - 1) & ~(NR - 1));
-}
-
-/**
- * Packs every (NC, KC) block of B for `items` matrices (element stride bBatchStride apart) into dst,
- * in the order gemmPacked reads them: block (jc, pc) at jc * k + pc * paddedNc floats, item i at
- * i * packedBFloats(k, n). Lets the threads of a parallel matmul share one packed copy of B.
- */
-export function packBAll(b: usize, k: i32, n: i32, transB: bool, bBatchStride: i32, items: i32, dst: usize): void {
-  const bRowStride = transB ? 1 : n;
-  const bColStride = transB ? k : 1;
-  for (let item = 0; item < items; item++) {
-    const bItem = b + (<usize>item * bBatchStride << 2);
-    const dstItem = dst + (<usize>item * packedBFloats(k, n) << 2);
-    for (let jc = 0; jc < n; jc += NC) {
-      const nc = min(NC, n - jc);
-      const paddedNc = (nc + NR - 1) & ~(NR - 1);
-      for (let pc = 0; pc < k; pc += KC) {
-        packB(bItem, bRowStride, bColStride, pc, min(KC, k - pc), jc, nc,
-          dstItem + ((<usize>jc * k + <usize>pc * paddedNc) << 2));
-      }
-    }
-  }
-}
-
-/**
- * The per-thread body of a parallel matmul over B packed by `packBAll` (one packed matrix shared by
- * every batch item when sharedB, else one per item): claims chunks of `chunkRows` flattened output
- * rows from the i32 counter at `counter` (atomically, so faster threads take more chunks) until all
- * `rows` are done. Every participating thread calls it with its own scratch.
- */
-export function matmulClaimRows(
-  a: usize, packedB: usize, c: usize, m: i32, k: i32, n: i32,
-  transA: bool, aBatchStride: i32, sharedB: bool, rows: i32,
-  counter: usize, chunkRows: i32, scratch: usize,
-): void {
-  const aRowStride = transA ? 1 : k;
-  const aColStride = transA ? m : 1;
-  const itemFloats = packedBFloats(k, n);
-  for (;;) {
-    const start = atomic.add<i32>(counter, chunkRows);
-    if (start >= rows) return;
-    const end = min(rows, start + chunkRows);
-    let item = start / m;
-    let row = start - item * m;
-    let remaining = end - start;
-    while (remaining > 0) {
-      const count = min(remaining, m - row);
-      const bItem = packedB + (sharedB ? 0 : <usize>item * itemFloats << 2);
-      gemmPacked(
-        a + (<usize>item * aBatchStride << 2), aRowStride, aColStride, 0, 0, 0, bItem,
-        c + (<usize>item * m * n << 2), n, k, row, row + count, scratch,
-      );
-      remaining -= count;
-      row = 0;
-      item++;
     }
   }
 }
@@ -436,15 +383,165 @@ function gemmDirect(
   }
 }
 
+/** Sums each of four vectors' lanes: returns [sum(v0), sum(v1), sum(v2), sum(v3)]. */
+// @ts-ignore: decorator
+@inline
+function transposeSum(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const s01 = f32x4.add(v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), v128.shuffle<f32>(v0, v1, 2, 6, 3, 7));
+  const s23 = f32x4.add(v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), v128.shuffle<f32>(v2, v3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+}
+
+/** C[rowStart:rowEnd, :] = A @ B^T for row-major A (m x k) and row-major Bt (n x k): dot products along k. */
+function gemmDot(a: usize, bt: usize, c: usize, n: i32, k: i32, rowStart: i32, rowEnd: i32): void {
+  const rowBytes = <usize>k << 2;
+  const vectorEnd = k & ~3;
+  for (let i = rowStart; i < rowEnd; i++) {
+    const aRow = a + <usize>i * rowBytes;
+    const cRow = c + (<usize>i * n << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = bt + <usize>j * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      for (let p = 0; p < vectorEnd; p += 4) {
+        const offset = <usize>p << 2;
+        const x = v128.load(aRow + offset);
+        c0 = madd(x, v128.load(b0 + offset), c0);
+        c1 = madd(x, v128.load(b1 + offset), c1);
+        c2 = madd(x, v128.load(b2 + offset), c2);
+        c3 = madd(x, v128.load(b3 + offset), c3);
+      }
+      let sums = transposeSum(c0, c1, c2, c3);
+      for (let p = vectorEnd; p < k; p++) {
+        const offset = <usize>p << 2;
+        const x = f32x4.splat(load<f32>(aRow + offset));
+        const y = f32x4.replace_lane(
+          f32x4.replace_lane(
+            f32x4.replace_lane(f32x4.splat(load<f32>(b0 + offset)), 1, load<f32>(b1 + offset)),
+            2, load<f32>(b2 + offset)),
+          3, load<f32>(b3 + offset));
+        sums = madd(x, y, sums);
+      }
+      v128.store(cRow + (<usize>j << 2), sums);
+    }
+    for (; j < n; j++) {
+      const bRow = bt + <usize>j * rowBytes;
+      let sumVector = f32x4.splat(0);
+      for (let p = 0; p < vectorEnd; p += 4) {
+        const offset = <usize>p << 2;
+        sumVector = madd(v128.load(aRow + offset), v128.load(bRow + offset), sumVector);
+      }
+      let sum = horizontalSum(sumVector);
+      for (let p = vectorEnd; p < k; p++) sum += load<f32>(aRow + (<usize>p << 2)) * load<f32>(bRow + (<usize>p << 2));
+      store<f32>(cRow + (<usize>j << 2), sum);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Entry point
+// Entry points
+
+/** The strategy for an m x k by k x n product (see the top of this file). */
+export function matmulPlan(m: i32, k: i32, n: i32, transA: bool, transB: bool): i32 {
+  const paddedN = (n + 3) & ~3;
+  if (<i64>k * paddedN > <i64>DIRECT_MAX_B_FLOATS) return PLAN_PACKED;
+  if (!transB) return PLAN_DIRECT;
+  if (!transA && m < DOT_MAX_ROWS) return PLAN_DOT;
+  return PLAN_DIRECT_TRANSPOSED;
+}
+
+/** Floats `matmulPrepareB` writes per B matrix for this plan (0 when B is used as given). */
+export function matmulPreparedBFloats(plan: i32, k: i32, n: i32): i32 {
+  if (plan == PLAN_PACKED) return k * ((n + NR - 1) & ~(NR - 1));
+  if (plan == PLAN_DIRECT_TRANSPOSED) return k * ((n + 3) & ~3);
+  return 0;
+}
 
 /**
- * out[batch] = op(A[batch]) @ op(B[batch]) for the flattened output rows [rowStart, rowEnd) of a
- * (batch * m) x n result, so that threads can split any batched product by rows. A is (m, k)
- * row-major, or (k, m) when transA; B is (k, n), or (n, k) when transB; aBatchStride and bBatchStride
- * are element strides between batch items (0 broadcasts). `scratch` is this thread's MATMUL_SCRATCH_BYTES.
- * B operands must be followed by at least 16 readable bytes (the direct path reads whole vectors).
+ * Prepares `items` B matrices (element stride bBatchStride apart) for threads to share: packs every
+ * (NC, KC) block in the order gemmPacked reads them (plan packed), or writes the K x N transpose
+ * with rows padded to whole vectors (plan direct-transposed). Item i goes to
+ * dst + 4 * i * matmulPreparedBFloats(plan, k, n).
+ */
+export function matmulPrepareB(plan: i32, b: usize, k: i32, n: i32, transB: bool, bBatchStride: i32, items: i32, dst: usize): void {
+  const itemBytes = <usize>matmulPreparedBFloats(plan, k, n) << 2;
+  for (let item = 0; item < items; item++) {
+    const bItem = b + (<usize>item * bBatchStride << 2);
+    const dstItem = dst + <usize>item * itemBytes;
+    if (plan == PLAN_DIRECT_TRANSPOSED) {
+      transposeInto(bItem, n, k, dstItem, (n + 3) & ~3);
+    } else if (plan == PLAN_PACKED) {
+      const bRowStride = transB ? 1 : n;
+      const bColStride = transB ? k : 1;
+      for (let jc = 0; jc < n; jc += NC) {
+        const nc = min(NC, n - jc);
+        const paddedNc = (nc + NR - 1) & ~(NR - 1);
+        for (let pc = 0; pc < k; pc += KC) {
+          packB(bItem, bRowStride, bColStride, pc, min(KC, k - pc), jc, nc,
+            dstItem + ((<usize>jc * k + <usize>pc * paddedNc) << 2));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Computes the flattened output rows [rowStart, rowEnd) of a batched product with a given plan.
+ * `prepared` is B as written by matmulPrepareB (one matrix for all items when sharedPrepared), or
+ * 0 to prepare on the fly into this thread's scratch.
+ */
+function runRows(
+  plan: i32, a: usize, b: usize, prepared: usize, sharedPrepared: bool, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, transB: bool, aBatchStride: i32, bBatchStride: i32, rowStart: i32, rowEnd: i32, scratch: usize,
+): void {
+  const aRowStride = transA ? 1 : k;
+  const aColStride = transA ? m : 1;
+  const bRowStride = transB ? 1 : n;
+  const bColStride = transB ? k : 1;
+  const paddedN = (n + 3) & ~3;
+  const preparedItemBytes: usize = sharedPrepared ? 0 : <usize>matmulPreparedBFloats(plan, k, n) << 2;
+  let transposedItem: i32 = -1;
+  let item = rowStart / m;
+  let row = rowStart - item * m;
+  let remaining = rowEnd - rowStart;
+  while (remaining > 0) {
+    const count = min(remaining, m - row);
+    const aItem = a + (<usize>item * aBatchStride << 2);
+    const bItem = b + (<usize>item * bBatchStride << 2);
+    const cItem = c + (<usize>item * m * n << 2);
+    const preparedItem = prepared + <usize>item * preparedItemBytes;
+    if (plan == PLAN_DIRECT) {
+      gemmDirect(aItem, aRowStride, aColStride, bItem, n, cItem, n, k, row, row + count);
+    } else if (plan == PLAN_DOT) {
+      gemmDot(aItem, bItem, cItem, n, k, row, row + count);
+    } else if (plan == PLAN_DIRECT_TRANSPOSED) {
+      let transposed = preparedItem;
+      if (!prepared) {
+        // Transpose into scratch once per distinct B (once in all when it is broadcast).
+        const bIndex = bBatchStride == 0 ? 0 : item;
+        if (transposedItem != bIndex) {
+          transposeInto(bItem, n, k, scratch, paddedN);
+          transposedItem = bIndex;
+        }
+        transposed = scratch;
+      }
+      gemmDirect(aItem, aRowStride, aColStride, transposed, paddedN, cItem, n, k, row, row + count);
+    } else {
+      gemmPacked(aItem, aRowStride, aColStride, bItem, bRowStride, bColStride, prepared ? preparedItem : 0,
+        cItem, n, k, row, row + count, scratch);
+    }
+    remaining -= count;
+    row = 0;
+    item++;
+  }
+}
+
+/**
+ * out[batch] = op(A[batch]) @ op(B[batch]) on the calling thread, for the flattened output rows
+ * [rowStart, rowEnd) of the (batch * m) x n result. A is (m, k) row-major, or (k, m) when transA;
+ * B is (k, n), or (n, k) when transB; aBatchStride and bBatchStride are element strides between
+ * batch items (0 broadcasts). `scratch` is MATMUL_SCRATCH_BYTES. Every B must be followed by at
+ * least 16 readable bytes (the direct path reads whole vectors past its last column).
  */
 export function matmul(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
@@ -456,38 +553,25 @@ export function matmul(
     memory.fill(c + (<usize>rowStart * n << 2), 0, <usize>(rowEnd - rowStart) * n << 2);
     return;
   }
-  const aRowStride = transA ? 1 : k;
-  const aColStride = transA ? m : 1;
-  const bRowStride = transB ? 1 : n;
-  const bColStride = transB ? k : 1;
-  const paddedN = (n + 3) & ~3;
-  const direct = <i64>2 * m * n * k <= DIRECT_MAX_FLOPS && k * paddedN <= KC * NC;
-  let transposedFor: i32 = -1;
-  let item = rowStart / m;
-  let row = rowStart - item * m;
-  let remaining = rowEnd - rowStart;
-  while (remaining > 0) {
-    const rows = min(remaining, m - row);
-    const aItem = a + (<usize>item * aBatchStride << 2);
-    const bItem = b + (<usize>item * bBatchStride << 2);
-    const cItem = c + (<usize>item * m * n << 2);
-    if (direct) {
-      if (transB) {
-        // Transpose B into scratch once per distinct B (once in all when it is broadcast).
-        const bIndex = bBatchStride == 0 ? 0 : item;
-        if (transposedFor != bIndex) {
-          transposeInto(bItem, n, k, scratch, paddedN);
-          transposedFor = bIndex;
-        }
-        gemmDirect(aItem, aRowStride, aColStride, scratch, paddedN, cItem, n, k, row, row + rows);
-      } else {
-        gemmDirect(aItem, aRowStride, aColStride, bItem, n, cItem, n, k, row, row + rows);
-      }
-    } else {
-      gemmPacked(aItem, aRowStride, aColStride, bItem, bRowStride, bColStride, 0, cItem, n, k, row, row + rows, scratch);
-    }
-    remaining -= rows;
-    row = 0;
-    item++;
+  const plan = matmulPlan(m, k, n, transA, transB);
+  runRows(plan, a, b, 0, false, c, m, k, n, transA, transB, aBatchStride, bBatchStride, rowStart, rowEnd, scratch);
+}
+
+/**
+ * The per-thread body of a parallel matmul (k > 0): claims chunks of `chunkRows` flattened output
+ * rows from the i32 counter at `counter` (atomically, so faster threads take more chunks) until all
+ * `rows` are done, running `plan` with B as prepared by matmulPrepareB (at `prepared`; one matrix for
+ * every item when sharedPrepared). Every participating thread calls it with its own scratch.
+ */
+export function matmulClaimRows(
+  plan: i32, a: usize, b: usize, prepared: usize, sharedPrepared: bool, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, transB: bool, aBatchStride: i32, bBatchStride: i32, rows: i32,
+  counter: usize, chunkRows: i32, scratch: usize,
+): void {
+  for (;;) {
+    const start = atomic.add<i32>(counter, chunkRows);
+    if (start >= rows) return;
+    runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride,
+      start, min(rows, start + chunkRows), scratch);
   }
 }

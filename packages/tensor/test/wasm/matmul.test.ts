@@ -1,6 +1,7 @@
-// The WebAssembly matmul against a float64 reference: odd shapes on both the direct (small) and the
-// packed (large) paths, every transA / transB combination, batches with strides (including 0 and
-// padded strides), and the threaded path. Tolerance: the dot-product bound 2 k 2^-24 sum |a||b|.
+// The WebAssembly matmul against a float64 reference: odd shapes on every plan (direct, direct over a
+// transposed B, dot products, packed), every transA / transB combination, batches with strides
+// (including 0 and padded strides), and the threaded path. Tolerance: the dot-product error bound
+// 2 k 2^-24 sum |a||b|.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads, wasmKernels, wasmMatmulThreadsUsed } from '../../src/backends/cpu/wasm';
@@ -37,7 +38,7 @@ describe('wasm matmul', () => {
     expect(kernels).not.toBeNull();
   });
 
-  it('matches the reference on small odd shapes (direct path)', () => {
+  it('matches the reference on small odd shapes (direct and dot plans)', () => {
     const random = seededRandom(1);
     const sizes = [1, 2, 3, 4, 7, 8, 17, 33];
     for (const m of sizes) for (const k of sizes) for (const n of sizes) {
@@ -56,7 +57,7 @@ describe('wasm matmul', () => {
     }
   });
 
-  it('matches the reference on larger odd shapes (packed path, edge tiles)', () => {
+  it('matches the reference on larger odd shapes (edge tiles)', () => {
     const random = seededRandom(3);
     const shapes = [
       [65, 65, 65], [129, 17, 129], [17, 129, 65], [65, 129, 7], [7, 300, 129], [130, 70, 3], [97, 257, 33],
@@ -66,13 +67,13 @@ describe('wasm matmul', () => {
     }
   });
 
-  it('covers several K blocks, M blocks and N blocks of the packed path', () => {
+  it('covers several K, M and N blocks of the packed plan', () => {
     setNumThreads(1);
     const random = seededRandom(4);
     check(random, 1, 101, 520, 1030, false, false);
     check(random, 1, 101, 520, 1030, true, true);
-    check(random, 1, 200, 300, 40, true, false);
-    check(random, 1, 200, 300, 40, false, true);
+    check(random, 1, 200, 600, 130, true, false);
+    check(random, 1, 200, 600, 130, false, true);
     setNumThreads(threadsBefore);
   });
 
@@ -127,8 +128,13 @@ describe('wasm matmul', () => {
       check(random, 1, 257, 190, 203, transA, transB);
       expect(wasmMatmulThreadsUsed()).toBe(2);
     }
-    // Several K and N blocks in the shared packed B.
-    check(random, 1, 100, 300, 1030, false, true);
+    // Every plan: packed (several K and N blocks in the shared packed B, and one packed B per item),
+    // direct, direct over transposed copies of B, and dot products.
+    check(random, 1, 100, 600, 1030, false, true);
+    expect(wasmMatmulThreadsUsed()).toBe(2);
+    check(random, 2, 64, 300, 300, true, false);
+    expect(wasmMatmulThreadsUsed()).toBe(2);
+    check(random, 200, 5, 100, 100, false, true);
     expect(wasmMatmulThreadsUsed()).toBe(2);
     // Row chunks that cross batch items, with every stride kind.
     check(random, 3, 99, 160, 170, false, false);

@@ -20,11 +20,14 @@ interface KernelExports {
     transA: number, transB: number, aBatchStride: number, bBatchStride: number,
     rowStart: number, rowEnd: number, scratch: number,
   ): void;
-  packBAll(b: number, k: number, n: number, transB: number, bBatchStride: number, items: number, destination: number): void;
-  packedBFloatsPerMatrix(k: number, n: number): number;
+  matmulPlan(m: number, k: number, n: number, transA: number, transB: number): number;
+  matmulPreparedBFloats(plan: number, k: number, n: number): number;
+  matmulPrepareB(
+    plan: number, b: number, k: number, n: number, transB: number, bBatchStride: number, items: number, destination: number,
+  ): void;
   matmulClaimRows(
-    a: number, packedB: number, c: number, m: number, k: number, n: number,
-    transA: number, aBatchStride: number, sharedB: number, rows: number,
+    plan: number, a: number, b: number, prepared: number, sharedPrepared: number, c: number, m: number, k: number, n: number,
+    transA: number, transB: number, aBatchStride: number, bBatchStride: number, rows: number,
     counter: number, chunkRows: number, scratch: number,
   ): void;
   softmax(x: number, out: number, rows: number, cols: number): void;
@@ -215,32 +218,34 @@ export class KernelRuntime implements WasmKernels {
         0, rows, scratchPointer,
       );
     } else {
-      // B is packed once, then every thread claims row chunks and packs only its own A blocks.
-      const sharedB = batch === 1 || bBatchStride === 0;
-      const packedItems = sharedB ? 1 : batch;
-      const packedBPointer = scratchPointer;
-      const threadScratchPointer = alignUp(packedBPointer + packedItems * this.exports.packedBFloatsPerMatrix(k, n) * 4, 64);
+      // B is prepared once (packed or transposed, as the plan needs), then every thread claims row chunks.
+      const plan = this.exports.matmulPlan(m, k, n, transposeA, transposeB);
+      const sharedPrepared = batch === 1 || bBatchStride === 0;
+      const preparedItems = sharedPrepared ? 1 : batch;
+      const preparedPointer = scratchPointer;
+      const preparedBytes = preparedItems * this.exports.matmulPreparedBFloats(plan, k, n) * 4;
+      const threadScratchPointer = alignUp(preparedPointer + preparedBytes, 64);
       const participants = workers + 1;
       this.reserve(threadScratchPointer + participants * this.scratchBytes);
       this.copyIn(a, aCount, aPointer);
       this.copyIn(b, bCount, bPointer);
-      this.exports.packBAll(bPointer, k, n, transposeB, bBatchStride, packedItems, packedBPointer);
+      this.exports.matmulPrepareB(plan, bPointer, k, n, transposeB, bBatchStride, preparedItems, preparedPointer);
       const chunkRows = matmulChunkRows(rows, participants);
       const counterPointer = this.controlOffset + CLAIM_COUNTER_OFFSET;
       Atomics.store(this.controlWords, CLAIM_COUNTER_OFFSET >> 2, 0);
       const pool = this.pool!;
       const args = this.matmulArguments;
-      args[0] = aPointer; args[1] = packedBPointer; args[2] = cPointer; args[3] = m; args[4] = k; args[5] = n;
-      args[6] = transposeA; args[7] = aBatchStride; args[8] = sharedB ? 1 : 0; args[9] = rows;
-      args[10] = counterPointer; args[11] = chunkRows;
+      args[0] = plan; args[1] = aPointer; args[2] = bPointer; args[3] = preparedPointer; args[4] = sharedPrepared ? 1 : 0;
+      args[5] = cPointer; args[6] = m; args[7] = k; args[8] = n; args[9] = transposeA; args[10] = transposeB;
+      args[11] = aBatchStride; args[12] = bBatchStride; args[13] = rows; args[14] = counterPointer; args[15] = chunkRows;
       pool.begin(workers);
       for (let worker = 0; worker < workers; worker++) {
-        args[12] = threadScratchPointer + (worker + 1) * this.scratchBytes;
+        args[16] = threadScratchPointer + (worker + 1) * this.scratchBytes;
         pool.postMatmul(worker, args);
       }
       this.exports.matmulClaimRows(
-        aPointer, packedBPointer, cPointer, m, k, n, transposeA, aBatchStride, sharedB ? 1 : 0, rows,
-        counterPointer, chunkRows, threadScratchPointer,
+        plan, aPointer, bPointer, preparedPointer, sharedPrepared ? 1 : 0, cPointer, m, k, n, transposeA, transposeB,
+        aBatchStride, bBatchStride, rows, counterPointer, chunkRows, threadScratchPointer,
       );
       pool.wait();
       this.lastMatmulThreads = participants;

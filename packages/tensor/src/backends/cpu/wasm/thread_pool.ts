@@ -29,7 +29,7 @@ const ERROR = 1;
 const CLAIM = 2;
 const READY_BASE = 16;
 const MAILBOX_BASE = READY_BASE + MAX_THREADS;
-const MAILBOX_WORDS = 16;
+const MAILBOX_WORDS = 24;
 /** Offsets inside one mailbox. */
 const SEQUENCE = 0;
 const OWNER = 1;
@@ -46,7 +46,7 @@ export const CONTROL_BYTES = (MAILBOX_BASE + MAX_THREADS * MAILBOX_WORDS) * 4;
 export const CLAIM_COUNTER_OFFSET = CLAIM * 4;
 
 /** Number of Int32 arguments of the module's `matmulClaimRows` export. */
-export const MATMUL_ARGUMENT_COUNT = 13;
+export const MATMUL_ARGUMENT_COUNT = 17;
 
 /** The worker's whole program: instantiate the module, mark ready, serve the mailbox until told to stop. */
 const workerSource = `
@@ -69,7 +69,8 @@ for (;;) {
   try {
     const a = mailbox + ${ARGUMENTS};
     matmulClaimRows(control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5],
-      control[a + 6], control[a + 7], control[a + 8], control[a + 9], control[a + 10], control[a + 11], control[a + 12]);
+      control[a + 6], control[a + 7], control[a + 8], control[a + 9], control[a + 10], control[a + 11], control[a + 12],
+      control[a + 13], control[a + 14], control[a + 15], control[a + 16]);
   } catch (error) {
     Atomics.store(control, ${ERROR}, 1);
   }
@@ -149,7 +150,7 @@ export class ThreadPool {
     Atomics.store(this.control, PENDING, workerCount);
   }
 
-  /** Posts one `matmulClaimRows` call (the module export's 13 arguments) to a ready worker. */
+  /** Posts one `matmulClaimRows` call (the module export's arguments) to a ready worker. */
   postMatmul(index: number, args: ArrayLike<number>): void {
     const mailbox = MAILBOX_BASE + index * MAILBOX_WORDS;
     for (let i = 0; i < MATMUL_ARGUMENT_COUNT; i++) this.control[mailbox + ARGUMENTS + i] = args[i];
