@@ -62,3 +62,25 @@ export class UnknownEnvError extends Error {
     this.suggestions = suggestions;
   }
 }
+
+/**
+ * Throws for option keys an env does not know (Gymnasium raises `TypeError`
+ * for an unexpected keyword argument), so a typo such as `is_slippery`
+ * is not silently ignored.
+ *
+ * @example
+ * ```ts
+ * rejectUnknownOptions('FrozenLakeEnv', { is_slippery: false }, ['isSlippery']);
+ * // TypeError: FrozenLakeEnv: unknown option 'is_slippery' (did you mean 'isSlippery'?); expected one of: isSlippery
+ * ```
+ */
+export function rejectUnknownOptions(where: string, options: object | undefined, known: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const camel = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const hint = known.find((candidate) => candidate.toLowerCase() === camel.toLowerCase());
+    throw new TypeError(`${where}: unknown option '${key}'${hint === undefined ? '' : ` (did you mean '${hint}'?)`}; expected one of: ${known.join(', ')}`);
+  }
+}

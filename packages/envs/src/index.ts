@@ -77,3 +77,7 @@ export type { VectorEnvOptions, VectorInfo, VectorResetArgs, VectorResetResult, 
 export { AsyncVectorEnv } from './vector/async-vector-env.js';
 export type { AsyncVectorEnvOptions } from './vector/async-vector-env.js';
 export { batchSpace, createBatch, writeBatch, readBatch, copyBatch } from './vector/batch.js';
+
+// Env checker
+export { checkEnv, dataEquivalence, EnvCheckError } from './env-checker.js';
+export type { CheckEnvOptions, CheckEnvReport } from './env-checker.js';

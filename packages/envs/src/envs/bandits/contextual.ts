@@ -6,7 +6,7 @@
  * Recommendation", eq. 2). Gymnasium has no such env; it follows its API.
  */
 import { Env, type ResetArgs, type ResetResult, type StepResult } from '../../core.js';
-import { InvalidActionError, ResetNeededError } from '../../errors.js';
+import { InvalidActionError, ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import { Box, Discrete, describeValue } from '../../spaces.js';
 import type { BanditStepInfo } from './k-armed.js';
 
@@ -67,6 +67,7 @@ export class LinearContextualBanditEnv extends Env<Float64Array, number> {
 
   constructor(options: LinearContextualBanditOptions = {}) {
     super();
+    rejectUnknownOptions('LinearContextualBanditEnv', options, ['k', 'dimension', 'thetas', 'noiseStd', 'perArmContexts']);
     if (options.thetas !== undefined) {
       if (options.thetas.length === 0) throw new RangeError('LinearContextualBandit thetas must hold at least one arm');
       const dimension = options.thetas[0].length;

@@ -11,7 +11,7 @@
  * `info` of every step carries what regret needs (see {@link BanditStepInfo}).
  */
 import { Env, type ResetArgs, type ResetResult, type StepResult } from '../../core.js';
-import { InvalidActionError, ResetNeededError } from '../../errors.js';
+import { InvalidActionError, ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import { Discrete, describeValue } from '../../spaces.js';
 
 /**
@@ -143,6 +143,7 @@ export class BernoulliBanditEnv extends KArmedBanditEnv {
   private readonly fixed: Float64Array | undefined;
 
   constructor(options: BernoulliBanditOptions = {}) {
+    rejectUnknownOptions('BernoulliBanditEnv', options, ['k', 'probabilities', 'randomWalkStd']);
     const fixed = options.probabilities === undefined ? undefined : Float64Array.from(options.probabilities);
     super(fixed?.length ?? options.k ?? 10, options.randomWalkStd ?? 0);
     fixed?.forEach((p, arm) => {
@@ -216,6 +217,7 @@ export class GaussianBanditEnv extends KArmedBanditEnv {
   private readonly fixed: Float64Array | undefined;
 
   constructor(options: GaussianBanditOptions = {}) {
+    rejectUnknownOptions('GaussianBanditEnv', options, ['k', 'means', 'meanLoc', 'meanScale', 'rewardStd', 'randomWalkStd', 'equalStart']);
     const fixed = options.means === undefined ? undefined : Float64Array.from(options.means);
     super(fixed?.length ?? options.k ?? 10, options.randomWalkStd ?? 0);
     this.fixed = fixed;

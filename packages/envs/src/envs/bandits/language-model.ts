@@ -11,7 +11,7 @@
  * asynchronous: use {@link LanguageModelBanditEnv.stepAsync} for those.
  */
 import { Env, type Info, type ResetArgs, type ResetResult, type StepResult } from '../../core.js';
-import { InvalidActionError, ResetNeededError } from '../../errors.js';
+import { InvalidActionError, ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import type { Rng } from '../../rng.js';
 import { PredicateSpace, describeValue } from '../../spaces.js';
 
@@ -90,6 +90,7 @@ export class LanguageModelBanditEnv<Prompt, Response> extends Env<Prompt, Respon
 
   constructor(options: LanguageModelBanditOptions<Prompt, Response>) {
     super();
+    rejectUnknownOptions('LanguageModelBanditEnv', options, ['prompts', 'scorer', 'isResponse', 'sampleResponse']);
     if (!Array.isArray(options.prompts) || options.prompts.length === 0) {
       throw new RangeError(`LanguageModelBanditEnv prompts must be a non-empty array, got ${describeValue(options.prompts)}`);
     }

@@ -7,7 +7,7 @@
  * every step integrates and stores in float64.
  */
 import { Env, type ResetArgs, type ResetResult, type StepResult, type RenderOutput } from '../../core.js';
-import { ResetNeededError } from '../../errors.js';
+import { ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import { Box, Discrete } from '../../spaces.js';
 import {
   checkDiscreteAction,
@@ -156,6 +156,7 @@ export class AcrobotEnv extends Env<Float32Array, number, ClassicControlResetOpt
 
   constructor(options: AcrobotOptions = {}) {
     super();
+    rejectUnknownOptions('AcrobotEnv', options, ['renderMode']);
     this.metadata = { renderModes: ['rgb_array', 'svg'], renderFps: 15 };
     this.renderMode = checkRenderMode('AcrobotEnv', options.renderMode);
   }

@@ -10,7 +10,7 @@
  * a 4-float observation and an empty info.
  */
 import { Env, type ResetArgs, type ResetResult, type StepResult, type RenderOutput } from '../../core.js';
-import { ResetNeededError } from '../../errors.js';
+import { ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import { Box, Discrete } from '../../spaces.js';
 import {
   checkDiscreteAction,
@@ -96,6 +96,7 @@ export class CartPoleEnv extends Env<Float32Array, number, ClassicControlResetOp
 
   constructor(options: CartPoleOptions = {}) {
     super();
+    rejectUnknownOptions('CartPoleEnv', options, ['renderMode', 'suttonBartoReward', 'kinematicsIntegrator']);
     this.metadata = { renderModes: ['rgb_array', 'svg'], renderFps: 50 };
     this.renderMode = checkRenderMode('CartPoleEnv', options.renderMode);
     this.suttonBartoReward = options.suttonBartoReward ?? false;

@@ -12,7 +12,7 @@
  *   reproduce that with `Math.fround` (see `MountainCarContinuousEnv.step`).
  */
 import { Env, type ResetArgs, type ResetResult, type StepResult, type RenderOutput } from '../../core.js';
-import { ResetNeededError } from '../../errors.js';
+import { ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import { Box, Discrete } from '../../spaces.js';
 import {
   checkBoxAction,
@@ -119,6 +119,7 @@ export class MountainCarEnv extends Env<Float32Array, number, ClassicControlRese
 
   constructor(options: MountainCarOptions = {}) {
     super();
+    rejectUnknownOptions('MountainCarEnv', options, ['renderMode', 'goalVelocity']);
     this.metadata = { renderModes: ['rgb_array', 'svg'], renderFps: 30 };
     this.renderMode = checkRenderMode('MountainCarEnv', options.renderMode);
     this.goalVelocity = options.goalVelocity ?? 0;
@@ -190,6 +191,7 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array, Cl
 
   constructor(options: MountainCarOptions = {}) {
     super();
+    rejectUnknownOptions('MountainCarContinuousEnv', options, ['renderMode', 'goalVelocity']);
     this.metadata = { renderModes: ['rgb_array', 'svg'], renderFps: 30 };
     this.renderMode = checkRenderMode('MountainCarContinuousEnv', options.renderMode);
     this.goalVelocity = options.goalVelocity ?? 0;

@@ -7,7 +7,7 @@
  * `Math.fround`) added into float64 sums.
  */
 import { Env, type ResetArgs, type ResetResult, type StepResult, type RenderOutput } from '../../core.js';
-import { ResetNeededError } from '../../errors.js';
+import { ResetNeededError, rejectUnknownOptions } from '../../errors.js';
 import { Box, describeValue } from '../../spaces.js';
 import { checkBoxAction, checkRenderMode, readStateOption, renderScene, type ClassicControlRenderMode, type ClassicControlResetOptions } from './common.js';
 import { rotateAndTranslate, type Scene } from './scene.js';
@@ -81,6 +81,7 @@ export class PendulumEnv extends Env<Float32Array, Float32Array, ClassicControlR
 
   constructor(options: PendulumOptions = {}) {
     super();
+    rejectUnknownOptions('PendulumEnv', options, ['renderMode', 'g']);
     this.metadata = { renderModes: ['rgb_array', 'svg'], renderFps: 30 };
     this.renderMode = checkRenderMode('PendulumEnv', options.renderMode);
     this.g = options.g ?? 10.0;

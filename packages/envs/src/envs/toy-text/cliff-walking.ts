@@ -5,6 +5,7 @@
  * gymnasium/envs/toy_text/cliffwalking.py.
  */
 import type { RenderOutput } from '../../core.js';
+import { rejectUnknownOptions } from '../../errors.js';
 import { describeValue } from '../../spaces.js';
 import { TabularEnv, type Transition } from './tabular.js';
 
@@ -58,6 +59,7 @@ export class CliffWalkingEnv extends TabularEnv {
   readonly isSlippery: boolean;
 
   constructor(options: CliffWalkingOptions = {}) {
+    rejectUnknownOptions('CliffWalkingEnv', options, ['renderMode', 'isSlippery']);
     const isSlippery = options.isSlippery ?? false;
     const startStateIndex = 3 * COLUMNS;
     const isCliff = (row: number, col: number): boolean => row === 3 && col >= 1 && col <= COLUMNS - 2;

@@ -6,6 +6,7 @@
  */
 import type { RenderOutput } from '../../core.js';
 import { Rng } from '../../rng.js';
+import { rejectUnknownOptions } from '../../errors.js';
 import { describeValue } from '../../spaces.js';
 import { TabularEnv, colorize, type Transition } from './tabular.js';
 
@@ -128,6 +129,7 @@ export class FrozenLakeEnv extends TabularEnv {
   readonly rewardRange: readonly [number, number];
 
   constructor(options: FrozenLakeOptions = {}) {
+    rejectUnknownOptions('FrozenLakeEnv', options, ['renderMode', 'desc', 'mapName', 'isSlippery', 'successRate', 'rewardSchedule']);
     const mapName = options.mapName === undefined ? '4x4' : options.mapName;
     let desc: readonly string[];
     if (options.desc !== undefined && options.desc !== null) desc = options.desc;

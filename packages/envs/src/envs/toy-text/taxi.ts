@@ -5,6 +5,7 @@
  * gymnasium/envs/toy_text/taxi.py (Taxi-v4 since Gymnasium 1.3).
  */
 import type { Info, RenderOutput } from '../../core.js';
+import { rejectUnknownOptions } from '../../errors.js';
 import { describeValue } from '../../spaces.js';
 import { TabularEnv, colorize, type Transition } from './tabular.js';
 
@@ -116,6 +117,7 @@ export class TaxiEnv extends TabularEnv {
   fickleStep = false;
 
   constructor(options: TaxiOptions = {}) {
+    rejectUnknownOptions('TaxiEnv', options, ['renderMode', 'isRainy', 'ficklePassenger', 'rainyProbability', 'fickleProbability']);
     const isRainy = options.isRainy ?? false;
     const rainyProbability = options.rainyProbability ?? 0.8;
     const fickleProbability = options.fickleProbability ?? 0.3;
