@@ -159,7 +159,17 @@ async function main(): Promise<void> {
     kernels!.matmul(h2, w3, logits, 1, 1, 64, 2, false, false, 0, 0);
   };
   const t = time(forward);
-  console.log(`\nbatch-1 policy forward (3 matmuls + 2 tanh): ${(t.medianMs * 1000).toFixed(2)} µs median, ${(t.bestMs * 1000).toFixed(2)} µs best`);
+  console.log(`\nbatch-1 policy forward (3 matmuls + 2 tanh), W as (in, out), x @ W:     ${(t.medianMs * 1000).toFixed(2)} µs median, ${(t.bestMs * 1000).toFixed(2)} µs best`);
+  // The same with PyTorch's Linear layout, W as (out, in) and x @ W^T.
+  const forwardTransposed = () => {
+    kernels!.matmul(x, w1, h1, 1, 1, 4, 64, false, true, 0, 0);
+    tanhInPlace(h1);
+    kernels!.matmul(h1, w2, h2, 1, 1, 64, 64, false, true, 0, 0);
+    tanhInPlace(h2);
+    kernels!.matmul(h2, w3, logits, 1, 1, 64, 2, false, true, 0, 0);
+  };
+  const tt = time(forwardTransposed);
+  console.log(`batch-1 policy forward (3 matmuls + 2 tanh), W as (out, in), x @ W^T: ${(tt.medianMs * 1000).toFixed(2)} µs median, ${(tt.bestMs * 1000).toFixed(2)} µs best`);
   console.log(`threads now: ${getNumThreads()}`);
 }
 
