@@ -1,0 +1,49 @@
+// Runs the backend-agnostic op suite on the CPU backend, twice: as configured (with the
+// WebAssembly fast kernels when they load) and with `fast = null`, so both the fast kernels and
+// the plain-JavaScript reference loops they must match are covered.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Relative imports: this package's vitest config sets the '@attune/source' condition for the
+// client only (packages/nn also sets it under `ssr`), so a self-import of '@attune/tensor' would
+// need a build. These are the same two entry files the package exports.
+import { cpuBackend, type FastKernels } from '../../src/index.js';
+import { defineOpSuite, KNOWN_FAILURES } from '../../src/testing/index.js';
+
+/** Bugs of the CPU backend's JavaScript kernels (backends/cpu/kernels.ts), with the proposed fix. */
+const CPU_KNOWN_FAILURES: Record<string, string> = {
+  'elementwise: erf keeps float32 relative accuracy near 0':
+    "backends/cpu/kernels.ts erf uses Abramowitz–Stegun 7.1.26 (absolute error 1.5e-7; its comment mentions a Newton step that is not there): relative error 1.5e-5 at x = 1e-4 and 9e-4 at 1e-6, where float32 resolves 6e-8. Fix: for |x| < 0.5 use the Maclaurin series 2/√π·(x − x³/3 + x⁵/10 − x⁷/42 + x⁹/216), or W. J. Cody's rational approximation throughout.",
+};
+
+/** Bugs of the WebAssembly fast kernels (assembly/), expected only while they are in use. */
+const FAST_KERNEL_KNOWN_FAILURES: Record<string, string> = {
+  'nn: logSoftmax of large logits keeps float32 accuracy: (x − max) − log Σ':
+    'assembly/softmax.ts logSoftmax subtracts shift = max + log(sum) rounded to one f32, an error of up to ulp(max)/2 (3e-5 at |x| = 1000; the JS loop rounds once, from float64). Fix: store (x − max) − log(sum), i.e. subtract the max first (exact for nearby values), then the log-sum.',
+};
+
+const cpu = cpuBackend();
+const fastKernelsLoaded = cpu.fast !== null;
+
+defineOpSuite(
+  {
+    backend: cpu,
+    name: fastKernelsLoaded ? 'cpu (WebAssembly fast kernels)' : 'cpu (fast kernels unavailable: JavaScript loops)',
+    knownFailures: { ...KNOWN_FAILURES, ...CPU_KNOWN_FAILURES, ...(fastKernelsLoaded ? FAST_KERNEL_KNOWN_FAILURES : {}) },
+  },
+  { describe, it, expect },
+);
+
+describe('cpu with fast = null', () => {
+  let saved: FastKernels | null = null;
+  beforeAll(() => {
+    saved = cpu.fast;
+    cpu.fast = null;
+  });
+  afterAll(() => {
+    cpu.fast = saved;
+  });
+  it('uses the JavaScript reference loops', () => {
+    expect(cpu.fast).toBeNull();
+  });
+  defineOpSuite({ backend: cpu, name: 'cpu (JavaScript reference loops)', knownFailures: { ...KNOWN_FAILURES, ...CPU_KNOWN_FAILURES } }, { describe, it });
+});
