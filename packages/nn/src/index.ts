@@ -3,7 +3,6 @@
 
 export {
   Module,
-  zeroGrads,
   type AnyModule,
   type StateDict,
   type LoadStateDictOptions,

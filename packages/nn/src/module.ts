@@ -418,7 +418,7 @@ export abstract class Module<Input extends unknown[] = [Tensor], Output = Tensor
   }
 }
 
-/** Clears gradients of `parameters` (shared by `Module.zeroGrad` and `Optimizer.zeroGrad`). */
+/** @internal Clears gradients of `parameters` (shared by `Module.zeroGrad` and `Optimizer.zeroGrad`). */
 export function zeroGrads(parameters: readonly Tensor[], setToNone: boolean): void {
   for (const p of parameters) {
     const grad = p.grad;
@@ -441,7 +441,7 @@ function isTensor(value: unknown): value is Tensor {
   return typeof value === 'object' && value !== null && (value as { __isAttuneTensor?: boolean }).__isAttuneTensor === true;
 }
 
-/** A short description of a value for error messages. */
+/** @internal A short description of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';

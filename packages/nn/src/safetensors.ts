@@ -15,7 +15,14 @@ const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
 /** The header length above which a file is rejected, as the reference implementation (100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** A malformed or unsupported safetensors file; the message names the tensor and the numbers. */
+/**
+ * A malformed or unsupported safetensors file; the message names the tensor and the numbers.
+ *
+ * @example
+ * ```ts
+ * try { loadSafetensors(bytes); } catch (e) { if (e instanceof SafetensorsError) console.error(e.message); }
+ * ```
+ */
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
