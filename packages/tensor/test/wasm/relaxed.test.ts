@@ -3,6 +3,7 @@
 // chosen and be as accurate as the plain one; without it the plain SIMD build must be chosen.
 // Both children return with worker threads still started, so each run also proves that idle
 // workers do not keep the process alive (the child must exit on its own, well within the timeout).
+// A third child runs without SharedArrayBuffer: the kernels must still load, on one thread.
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 
 const child = fileURLToPath(new URL('./relaxed_child.ts', import.meta.url));
 
-function runChild(flags: string[]): { variant: string; worstRatio: number; threads: number } {
+function runChild(flags: string[], env: Record<string, string> = {}): { variant: string; worstRatio: number; threads: number } {
   const result = spawnSync(process.execPath, [...flags, '--import', 'tsx', child], {
     encoding: 'utf8',
     timeout: 30_000,
+    env: { ...process.env, ...env },
   });
   expect(result.error, 'child process error').toBeUndefined();
   expect(result.status, `child exited with ${result.status}: ${result.stderr}`).toBe(0);
@@ -33,5 +35,12 @@ describe('wasm kernel builds', () => {
     expect(report.variant).toBe('simd');
     expect(report.worstRatio).toBeLessThanOrEqual(1);
     expect(report.threads).toBe(2);
+  });
+
+  it('still works, on one thread, without SharedArrayBuffer', () => {
+    const report = runChild([], { NO_SHARED_ARRAY_BUFFER: '1' });
+    expect(report.variant).toBe('simd');
+    expect(report.worstRatio).toBeLessThanOrEqual(1);
+    expect(report.threads).toBe(1);
   });
 });

@@ -1,11 +1,15 @@
 // Run by relaxed.test.ts in a child Node process (flags given there): loads the kernels, reports
 // which build was chosen, checks a few matmuls (small, packed and threaded) against the float64
 // reference, and then returns without stopping the worker threads, so the parent can also check
-// that idle workers never keep a process alive.
+// that idle workers never keep a process alive. With NO_SHARED_ARRAY_BUFFER=1 it first removes
+// SharedArrayBuffer, as in a browser page without cross-origin isolation.
 
-import { setNumThreads, wasmKernels, wasmKernelVariant, wasmMatmulThreadsUsed } from '../../src/backends/cpu/wasm';
 import { randomArray, referenceMatmul, seededRandom } from './helpers';
 
+if (process.env.NO_SHARED_ARRAY_BUFFER === '1') {
+  delete (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
+}
+const { setNumThreads, wasmKernels, wasmKernelVariant, wasmMatmulThreadsUsed } = await import('../../src/backends/cpu/wasm');
 const kernels = wasmKernels()!;
 const random = seededRandom(41);
 let worstRatio = 0;
@@ -28,7 +32,7 @@ for (const [transA, transB] of [[false, false], [true, false], [false, true], [t
   check(129, 65, 130, transA, transB);
 }
 // Wait for the workers, then run one threaded product.
-const deadline = Date.now() + 5000;
+const deadline = Date.now() + (process.env.NO_SHARED_ARRAY_BUFFER === '1' ? 300 : 5000);
 let threads = 0;
 while (Date.now() < deadline) {
   check(256, 256, 256, false, false);
