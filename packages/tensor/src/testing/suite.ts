@@ -81,6 +81,8 @@ export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
     'tensor.ts accumulateGrad stores the incoming gradient tensor itself as .grad, and add/clone/expand backward pass `g` through unchanged (sumToShape returns it when shapes match), so x.grad and y.grad of x + y are one Tensor object. The second backward disposes x.grad while it is still y.grad and throws "disposed". Fix: in accumulateGrad store `grad.isKeptAsGrad ? grad.detach() : grad` (a new Tensor object sharing the buffer).',
   'autograd: zeroing one leaf grad leaves the other leaf grad intact':
     'Same aliasing as "two leaves fed by one add ...": x.grad.zero_() (an optimizer\'s zeroGrad) also zeroes y.grad.',
+  'memory: backward outside tidy leaves only the leaf grads behind':
+    'autograd.ts backward disposes only the gradients it routes to inputs that require grad: a backward function\'s own intermediates (the reshape view in sum\'s backward, the partial sum in sumToShape) and gradients computed for constants (`if (!g || !input.requiresGrad) continue;` skips created.push) are never freed, so 3 tensors leak per backward here (fine inside tidy, a leak outside it). Fix: run `inputGrads = tidy(() => node.backward(grad))` (tidy keeps the returned array\'s tensors) and push every returned g to `created` before the requiresGrad check.',
   'autograd: backward twice without retainGraph throws':
     'autograd.ts backward clears each node (setGradFn(null)) but keeps requiresGrad, so a second backward silently treats the root as a leaf, gives it a .grad and gives the real leaves nothing; PyTorch raises "Trying to backward through the graph a second time". Fix: replace freed nodes with a node whose backward throws a message that suggests retainGraph.',
 };

@@ -116,6 +116,15 @@ export function memoryTests(t: SuiteContext): void {
       check(after.numTensors === before.numTensors && after.numBytes === before.numBytes, `a step leaked ${after.numTensors - before.numTensors} tensors, ${after.numBytes - before.numBytes} bytes`);
       for (const p of [w, b, x, y]) p.dispose(); // disposes the grads too
     });
+    t.test('backward outside tidy leaves only the leaf grads behind', async () => {
+      const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+      const constant = tensor([1, 2, 3]); // broadcast: its (unneeded) gradient is a reduction
+      const loss = x.add(constant).mul(2).sum();
+      const before = live();
+      loss.backward();
+      check(live() === before + 1, `backward left ${live() - before} new tensors, expected 1 (x.grad)`);
+      await t.close(x.grad!, [[2, 2, 2], [2, 2, 2]]);
+    });
     t.test('disposing a leaf disposes its grad', async () => {
       const before = live();
       const w = ones([3], { requiresGrad: true });
