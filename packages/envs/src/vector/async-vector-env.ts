@@ -19,7 +19,7 @@ import type { EnvMetadata, EnvSpec, Info, RenderOutput, ResetResult, StepResult 
 import { InvalidActionError } from '../errors.js';
 import { make, type MakeOptions } from '../registry.js';
 import { describeValue, type Space } from '../spaces.js';
-import { actionAt, batchSpace, checkActionBatch, copyBatch, createBatch, writeBatch } from './batch.js';
+import { actionAt, batchSpace, batchWriter, checkActionBatch, copyBatch, createBatch, hasKeys, writeBatch } from './batch.js';
 import {
   AutoresetMode,
   VectorEnv,
@@ -260,7 +260,7 @@ export class AsyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Ob
       this.truncations[i] = result.truncated ? 1 : 0;
       this.autoresetEnvs[i] = this.terminations[i] | this.truncations[i];
       if (result.finalObs !== undefined) infos = addInfo(infos, { finalObs: result.finalObs, finalInfo: result.finalInfo ?? {} }, i, this.numEnvs);
-      if (Object.keys(result.info).length > 0) infos = addInfo(infos, result.info, i, this.numEnvs);
+      if (hasKeys(result.info)) infos = addInfo(infos, result.info, i, this.numEnvs);
     });
     return {
       observations: (this.copy ? copyBatch(this.observations) : this.observations) as ObsBatch,

@@ -8,14 +8,15 @@
  * (Float32Array for float32 Box observations, Int32Array for Discrete),
  * rewards Float64Array, terminations/truncations Uint8Array (0/1).
  * With `copy: true` (the default, as Gymnasium) every call returns fresh
- * arrays the caller may keep; with `copy: false` the observation batch is a
- * buffer the env overwrites on the next call.
+ * arrays the caller may keep; with `copy: false` the observation, reward and
+ * termination/truncation arrays are buffers the env overwrites on the next
+ * call (faster; copy what you keep).
  */
 import type { Env, EnvMetadata, EnvSpec, Info, RenderOutput } from '../core.js';
 import { InvalidActionError } from '../errors.js';
 import { make, type MakeOptions } from '../registry.js';
 import { describeValue, type Space } from '../spaces.js';
-import { actionAt, batchSpace, checkActionBatch, copyBatch, createBatch, writeBatch } from './batch.js';
+import { actionReader, batchSpace, batchWriter, checkActionBatch, copyBatch, createBatch, hasKeys, writeBatch } from './batch.js';
 
 /**
  * When a finished sub-env is reset (Gymnasium `AutoresetMode`, same values):
@@ -249,10 +250,12 @@ export class SyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Obs
   /** Whether results are copied. */
   readonly copy: boolean;
   private observations: unknown;
-  private readonly rewards: Float64Array;
-  private readonly terminations: Uint8Array;
-  private readonly truncations: Uint8Array;
+  private rewards: Float64Array;
+  private terminations: Uint8Array;
+  private truncations: Uint8Array;
   private readonly autoresetEnvs: Uint8Array;
+  private readonly writeObservation: (batch: unknown, index: number, value: unknown) => void;
+  private readonly readAction: (actions: unknown, index: number) => unknown;
   private closed = false;
 
   constructor(envs: string | readonly (() => Env<unknown, unknown, any>)[], options: VectorEnvOptions = {}) {
@@ -285,6 +288,8 @@ export class SyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Obs
     this.spec = first.spec;
     this.copy = options.copy ?? true;
     this.observations = createBatch(this.singleObservationSpace, this.numEnvs);
+    this.writeObservation = batchWriter(this.singleObservationSpace);
+    this.readAction = actionReader(this.singleActionSpace, this.numEnvs);
     this.rewards = new Float64Array(this.numEnvs);
     this.terminations = new Uint8Array(this.numEnvs);
     this.truncations = new Uint8Array(this.numEnvs);
@@ -309,14 +314,21 @@ export class SyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Obs
 
   step(actions: ActBatch): VectorStepResult<ObsBatch> {
     checkActionBatch(this.singleActionSpace, actions, this.numEnvs);
-    const space = this.singleObservationSpace;
+    const write = this.writeObservation;
+    if (this.copy) {
+      // Fresh result arrays every step (the caller may keep them); the previous
+      // step's flags carry over only through autoresetEnvs.
+      this.rewards = new Float64Array(this.numEnvs);
+      this.terminations = new Uint8Array(this.numEnvs);
+      this.truncations = new Uint8Array(this.numEnvs);
+    }
     let infos: VectorInfo = {};
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i];
       let info: Info;
       if (this.autoresetMode === AutoresetMode.NEXT_STEP && this.autoresetEnvs[i] === 1) {
         const reset = env.reset();
-        writeBatch(space, this.observations, i, reset.observation);
+        write(this.observations, i, reset.observation);
         info = reset.info;
         this.rewards[i] = 0;
         this.terminations[i] = 0;
@@ -325,7 +337,7 @@ export class SyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Obs
         if (this.autoresetMode === AutoresetMode.DISABLED && this.autoresetEnvs[i] === 1) {
           throw new InvalidActionError('SyncVectorEnv.step', actions, this.actionSpace, `sub-env ${i} ended its episode and autoresetMode is Disabled: reset it with reset({ options: { resetMask } }) first`);
         }
-        const result = env.step(actionAt(this.singleActionSpace, actions, i, this.numEnvs));
+        const result = env.step(this.readAction(actions, i));
         this.rewards[i] = result.reward;
         this.terminations[i] = result.terminated ? 1 : 0;
         this.truncations[i] = result.truncated ? 1 : 0;
@@ -333,20 +345,20 @@ export class SyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Obs
         if (this.autoresetMode === AutoresetMode.SAME_STEP && (result.terminated || result.truncated)) {
           infos = addInfo(infos, { finalObs: result.observation, finalInfo: result.info }, i, this.numEnvs);
           const reset = env.reset();
-          writeBatch(space, this.observations, i, reset.observation);
+          write(this.observations, i, reset.observation);
           info = reset.info;
         } else {
-          writeBatch(space, this.observations, i, result.observation);
+          write(this.observations, i, result.observation);
         }
       }
-      if (Object.keys(info).length > 0) infos = addInfo(infos, info, i, this.numEnvs);
+      if (hasKeys(info)) infos = addInfo(infos, info, i, this.numEnvs);
       this.autoresetEnvs[i] = this.terminations[i] | this.truncations[i];
     }
     return {
       observations: (this.copy ? copyBatch(this.observations) : this.observations) as ObsBatch,
-      rewards: this.rewards.slice(),
-      terminations: this.terminations.slice(),
-      truncations: this.truncations.slice(),
+      rewards: this.rewards,
+      terminations: this.terminations,
+      truncations: this.truncations,
       infos,
     };
   }
