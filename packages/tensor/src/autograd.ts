@@ -2,7 +2,7 @@
 // inputs and a backward function written once, above the backends, in terms of other ops.
 // `backward()` walks the graph in reverse topological order and accumulates leaf gradients.
 
-import { engine, withGradEnabled } from './engine.js';
+import { engine, tidy, withGradEnabled } from './engine.js';
 import { formatShape, shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -73,7 +73,8 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: Ba
         }
         let inputGrads: readonly (Tensor | null | undefined)[];
         try {
-          inputGrads = node.backward(grad);
+          // Temporaries of the backward function are freed at once; its results join `created`.
+          inputGrads = tidy(() => node.backward(grad) as (Tensor | null | undefined)[]);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           throw new Error(`backward of '${node.name}' failed: ${message} (tensors needed for gradients must stay alive until backward)`, { cause: error });
@@ -81,11 +82,12 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: Ba
         for (let j = 0; j < node.inputs.length; j++) {
           const input = node.inputs[j];
           const g = inputGrads[j];
-          if (!g || !input.requiresGrad) continue;
+          if (!g) continue;
+          created.push(g);
+          if (!input.requiresGrad) continue;
           if (!shapesEqual(g.shape, input.shape)) {
             throw new Error(`backward: '${node.name}' produced a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(input.shape)} (internal error)`);
           }
-          created.push(g);
           const previous = grads.get(input);
           if (previous) {
             const sum = previous.add(g);
@@ -95,12 +97,23 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: Ba
             grads.set(input, g);
           }
         }
-        if (!options.retainGraph) tensor.setGradFn(null);
+        if (!options.retainGraph) tensor.setGradFn(freedNode(node.name));
       }
     } finally {
       for (const t of created) if (!t.isKeptAsGrad) t.dispose();
     }
   });
+}
+
+/** Stands in for a node whose saved state backward released, so a second pass fails loudly as in PyTorch. */
+function freedNode(name: string): GradNode {
+  return {
+    name,
+    inputs: [],
+    backward: () => {
+      throw new Error(`trying to backward through the graph a second time; its buffers were freed. Pass { retainGraph: true } to the first backward() to keep them`);
+    },
+  };
 }
 
 function topologicalOrder(root: Tensor): Tensor[] {

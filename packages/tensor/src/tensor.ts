@@ -165,7 +165,8 @@ export class Tensor {
       this.grad.dispose();
       this.grad = sum;
     } else {
-      this.grad = grad;
+      // Pass-through gradients (add, clone, expand) can reach two leaves as one tensor: give each its own.
+      this.grad = grad.isKeptAsGrad ? grad.detach() : grad;
     }
     this.grad.isKeptAsGrad = true;
     engine.keep(this.grad);

@@ -128,7 +128,9 @@ export function full(shape: readonly number[], value: number, options: CreationO
   checkDtypeOption('full', options.dtype);
   const dtype = options.dtype ?? 'float32';
   const backend = options.backend ?? getBackend();
-  const out = wrap(backend, backend.fill(sizeOf(shape), dtype, value), shape, dtype);
+  // Store the value as the dtype would hold it: bool is 0/1, int32 truncates.
+  const stored = dtype === 'bool' ? (value ? 1 : 0) : dtype === 'int32' ? Math.trunc(value) : value;
+  const out = wrap(backend, backend.fill(sizeOf(shape), dtype, stored), shape, dtype);
   if (options.requiresGrad) out.requiresGrad = true;
   return out;
 }
@@ -193,6 +195,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   // Fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) values[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
+  if (steps === 1) values[0] = start;
   return finish(values, [steps], options.dtype ?? 'float32', options);
 }
 

@@ -115,7 +115,7 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
   if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D (numEmbeddings, dim), got shape ${formatShape(weight.shape)}`);
   const flat = reshape(indices, [-1]);
   const rows = indexSelect(weight, 0, flat);
-  flat.dispose();
+  if (!rows.requiresGrad) flat.dispose(); // indexSelect's backward reads the index
   const out = reshape(rows, [...indices.shape, weight.shape[1]]);
   if (!rows.requiresGrad) rows.dispose();
   return out;

@@ -128,7 +128,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generat
   for (let i = 0; i < values.length; i++) values[i] = g.random() < p ? 0 : scale;
   const mask = wrap(x.backend, x.backend.upload(values, 'float32'), x.shape, 'float32');
   const out = mul(x, mask);
-  mask.dispose();
+  if (!out.requiresGrad) mask.dispose(); // mul's backward reads the mask
   return out;
 }
 

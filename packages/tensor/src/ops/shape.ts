@@ -250,7 +250,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   if (step === 1) return narrow(x, d, begin, stop - begin);
   const index = arange(begin, stop, step, { backend: x.backend, dtype: 'int32' });
   const out = indexSelect(x, d, index);
-  index.dispose();
+  if (!out.requiresGrad) index.dispose(); // indexSelect's backward reads the index
   return out;
 }
 

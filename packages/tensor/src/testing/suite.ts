@@ -64,28 +64,7 @@ export interface OpSuiteOptions {
  * Bugs in the core (above the backends) that the suite demonstrates, with the reason and the fix.
  * Every backend inherits them; remove an entry when the fix lands (its `it.fails` test then fails).
  */
-export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  'creation: linspace with steps = 1 returns start':
-    'ops/creation.ts linspace: with steps = 1, half = 0, so the only element takes the "from the end" branch and equals `end`; torch.linspace(3, 10, 1) is [3]. Fix: if (steps === 1) values[0] = start.',
-  'creation: full with dtype bool stores 0/1':
-    'ops/creation.ts full passes the raw value to Backend.fill, which fills a Uint8Array with 2 for full([2], 2, { dtype: "bool" }); eq() against true (1) is then false. Fix: in full(), normalise the value per dtype before backend.fill (bool: value ? 1 : 0, NaN → 1; int32: Math.trunc).',
-  'shape: slice with step 2':
-    'ops/shape.ts slice with step > 1 disposes its arange index right after indexSelect, but indexSelect\'s backward reads index.storage, so backward throws "disposed". Fix: dispose the index only when the output does not require grad (if (!out.requiresGrad) index.dispose()).',
-  'shape: slice with negative bounds and step 3': 'Same bug as "shape: slice with step 2" (index disposed before backward).',
-  'indexing: embedding with 2-D indices and a repeated row':
-    'ops/indexing.ts embedding disposes the flattened index view right after indexSelect, whose backward reads index.storage: every embedding backward throws "disposed". Fix: if (!rows.requiresGrad) flat.dispose() (as it already does for rows).',
-  'indexing: embedding gradient accumulates a repeated index': 'Same bug as "indexing: embedding with 2-D indices and a repeated row".',
-  'nn: dropout in training backpropagates through its mask':
-    'ops/nn.ts dropout disposes `mask` right after mul(x, mask), but mul\'s backward needs it (grad = g·mask): backward through training-mode dropout throws "disposed". Fix: if (!out.requiresGrad) mask.dispose().',
-  'autograd: two leaves fed by one add get separate grads across two backward calls':
-    'tensor.ts accumulateGrad stores the incoming gradient tensor itself as .grad, and add/clone/expand backward pass `g` through unchanged (sumToShape returns it when shapes match), so x.grad and y.grad of x + y are one Tensor object. The second backward disposes x.grad while it is still y.grad and throws "disposed". Fix: in accumulateGrad store `grad.isKeptAsGrad ? grad.detach() : grad` (a new Tensor object sharing the buffer).',
-  'autograd: zeroing one leaf grad leaves the other leaf grad intact':
-    'Same aliasing as "two leaves fed by one add ...": x.grad.zero_() (an optimizer\'s zeroGrad) also zeroes y.grad.',
-  'memory: backward outside tidy leaves only the leaf grads behind':
-    'autograd.ts backward disposes only the gradients it routes to inputs that require grad: a backward function\'s own intermediates (the reshape view in sum\'s backward, the partial sum in sumToShape) and gradients computed for constants (`if (!g || !input.requiresGrad) continue;` skips created.push) are never freed, so 3 tensors leak per backward here (fine inside tidy, a leak outside it). Fix: run `inputGrads = tidy(() => node.backward(grad))` (tidy keeps the returned array\'s tensors) and push every returned g to `created` before the requiresGrad check.',
-  'autograd: backward twice without retainGraph throws':
-    'autograd.ts backward clears each node (setGradFn(null)) but keeps requiresGrad, so a second backward silently treats the root as a leaf, gives it a .grad and gives the real leaves nothing; PyTorch raises "Trying to backward through the graph a second time". Fix: replace freed nodes with a node whose backward throws a message that suggests retainGraph.',
-};
+export const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 /** Resolves and caches the backend of one suite. */
 function backendResolver(option: OpSuiteOptions['backend']): () => Promise<Backend> {

@@ -10,10 +10,7 @@ import { cpuBackend, type FastKernels } from '../../src/index.js';
 import { defineOpSuite, KNOWN_FAILURES } from '../../src/testing/index.js';
 
 /** Bugs of the CPU backend's JavaScript kernels (backends/cpu/kernels.ts), with the proposed fix. */
-const CPU_KNOWN_FAILURES: Record<string, string> = {
-  'elementwise: erf keeps float32 relative accuracy near 0':
-    "backends/cpu/kernels.ts erf uses Abramowitz–Stegun 7.1.26 (absolute error 1.5e-7; its comment mentions a Newton step that is not there): relative error 1.5e-5 at x = 1e-4 and 9e-4 at 1e-6, where float32 resolves 6e-8. Fix: for |x| < 0.5 use the Maclaurin series 2/√π·(x − x³/3 + x⁵/10 − x⁷/42 + x⁹/216), or W. J. Cody's rational approximation throughout.",
-};
+const CPU_KNOWN_FAILURES: Record<string, string> = {};
 
 /** Bugs of the WebAssembly fast kernels (assembly/), expected only while they are in use. */
 const FAST_KERNEL_KNOWN_FAILURES: Record<string, string> = {
