@@ -57,13 +57,13 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
 
   protected constructor(name: string, params: readonly Tensor[] | readonly ParamGroupInput<H>[], defaults: H) {
     this.name = name;
-    this.defaults = Object.freeze({ ...defaults });
+    this.defaults = Object.freeze(definedOnly(defaults));
     if (!Array.isArray(params) || params.length === 0) throw new RangeError(`${name}: expected a non-empty array of parameters or parameter groups, got ${describeValue(params)}`);
     const groups: ParamGroupInput<H>[] = isGroupList(params) ? params : [{ params: params as readonly Tensor[] } as ParamGroupInput<H>];
     const seen = new Set<Tensor>();
     this.paramGroups = groups.map((group, g) => {
       if (!group || !Array.isArray(group.params)) throw new TypeError(`${name}: paramGroups[${g}].params must be an array of tensors, got ${describeValue(group?.params)}`);
-      const resolved = { ...defaults, ...group, params: group.params.slice() } as ParamGroup<H>;
+      const resolved = { ...this.defaults, ...definedOnly(group), params: group.params.slice() } as ParamGroup<H>;
       resolved.params.forEach((p, i) => {
         if (!isTensor(p)) throw new TypeError(`${name}: paramGroups[${g}].params[${i}] is not a Tensor (got ${describeValue(p)})`);
         if (p.dtype !== 'float32') throw new TypeError(`${name}: paramGroups[${g}].params[${i}] must be float32, got ${p.dtype}`);
@@ -253,6 +253,13 @@ function copyForState(value: Tensor | readonly number[] | Float32Array, p: Tenso
   return reshaped;
 }
 
+/** `value` without its undefined fields, so `{ lr: undefined }` keeps the default lr. */
+function definedOnly<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = field;
+  return out as T;
+}
+
 function isGroupList<H>(params: readonly unknown[]): params is readonly ParamGroupInput<H>[] {
   const first = params[0];
   return typeof first === 'object' && first !== null && !isTensor(first) && 'params' in first;
@@ -309,7 +316,7 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: readonly Tensor[] | readonly ParamGroupInput<SGDOptions>[], options: Partial<SGDOptions> = {}) {
-    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...definedOnly(options) });
   }
 
   protected override validateGroup(group: SGDOptions, where: string): void {
@@ -394,7 +401,7 @@ export class Adam extends Optimizer<AdamOptions> {
   private readonly hyper: AdamStep = { lr: 0, beta1: 0, beta2: 0, eps: 0, weightDecay: 0, decoupled: false, step: 0 };
 
   constructor(params: readonly Tensor[] | readonly ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super(new.target.name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+    super(new.target.name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...definedOnly(options) });
   }
 
   /** Whether weight decay is decoupled from the gradient (AdamW) rather than an L2 term (Adam). */
@@ -491,7 +498,7 @@ function amsgradStep(p: Tensor, grad: Tensor, m: Tensor, v: Tensor, vMax: Tensor
  */
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[] | readonly ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super(params, { weightDecay: 1e-2, ...options });
+    super(params, { weightDecay: 1e-2, ...definedOnly(options) });
   }
 
   protected override get decoupledWeightDecay(): boolean {

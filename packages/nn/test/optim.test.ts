@@ -144,6 +144,8 @@ describe('Adam', () => {
     expect(() => new Adam([{ params: [p] }, { params: [p] }])).toThrow(/more than once/);
     expect(() => new Adam([])).toThrow(/non-empty/);
     expect(() => new AdamW([p], { eps: -1 })).toThrow(/AdamW: paramGroups\[0\]\.eps/);
+    // An undefined field keeps the default (as an omitted one).
+    expect(new AdamW([{ params: [p], lr: undefined }], { weightDecay: undefined }).paramGroups[0]).toMatchObject({ lr: 1e-3, weightDecay: 1e-2 });
   });
 });
 
