@@ -5,21 +5,15 @@ import {
   dropout,
   embedding,
   gelu,
-  getDefaultGenerator,
-  indexSelect,
-  isGradEnabled,
   layerNorm,
   linear,
   logSoftmax,
-  mul,
   ones,
   relu,
-  reshape,
   sigmoid,
   silu,
   softmax,
   tanh,
-  tensor,
   zeros,
   type Backend,
   type Generator,
@@ -131,14 +125,7 @@ export class Embedding extends Module {
   }
 
   override forward(indices: Tensor): Tensor {
-    if (!this.weight.requiresGrad || !isGradEnabled()) return embedding(indices, this.weight);
-    // Workaround: @attune/tensor's embedding() disposes its flattened index right after
-    // indexSelect, whose backward still reads it. Same computation, keeping the index alive.
-    const flat = reshape(indices, [-1]);
-    const rows = indexSelect(this.weight, 0, flat);
-    const out = reshape(rows, [...indices.shape, this.embeddingDim]);
-    rows.dispose(); // a view: `out` keeps the storage and the graph keeps `flat`
-    return out;
+    return embedding(indices, this.weight);
   }
 
   override extraRepr(): string {
@@ -219,15 +206,7 @@ export class Dropout extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    if (!this.training || this.p === 0 || this.p === 1 || !x.requiresGrad) return dropout(x, this.p, this.training, this.generator);
-    // Workaround: @attune/tensor's dropout() disposes its mask right after mul(x, mask), but mul's
-    // backward reads it, so backward through it fails. Same mask draws; the graph keeps the mask.
-    const generator = this.generator ?? getDefaultGenerator();
-    const scale = 1 / (1 - this.p);
-    const values = new Float32Array(x.size);
-    for (let i = 0; i < values.length; i++) values[i] = generator.random() < this.p ? 0 : scale;
-    const mask = tensor(values, { shape: x.shape, backend: x.backend });
-    return mul(x, mask);
+    return dropout(x, this.p, this.training, this.generator);
   }
 
   override extraRepr(): string {
