@@ -4,7 +4,7 @@
 // 2 k 2^-24 sum |a||b|.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { getNumThreads, setNumThreads, wasmKernels, wasmMatmulThreadsUsed } from '../../src/backends/cpu/wasm';
+import { getNumThreads, setNumThreads, terminateWorkers, wasmKernels, wasmMatmulThreadsUsed } from '../../src/backends/cpu/wasm';
 import { expectMatmulClose, randomArray, referenceMatmul, seededRandom } from './helpers';
 
 const kernels = wasmKernels();
@@ -140,9 +140,19 @@ describe('wasm matmul', () => {
     check(random, 3, 99, 160, 170, false, false);
     check(random, 3, 99, 160, 170, true, true, 99 * 160 + 1, 0);
     check(random, 5, 61, 160, 170, false, true, 0, 160 * 170);
-    // One thread gives the same answer, and stops the workers.
+    // One thread gives the same answer.
     setNumThreads(1);
     check(random, 1, 257, 190, 203, false, false);
     expect(wasmMatmulThreadsUsed()).toBe(1);
+    // Workers stopped explicitly come back on demand.
+    setNumThreads(2);
+    terminateWorkers();
+    check(random, 1, 257, 190, 203, false, false);
+    expect(wasmMatmulThreadsUsed()).toBe(1); // the new workers are not ready yet: never waited for
+    for (let attempt = 0; attempt < 200 && wasmMatmulThreadsUsed() < 2; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      check(random, 1, 257, 190, 203, true, false);
+    }
+    expect(wasmMatmulThreadsUsed()).toBe(2);
   });
 });

@@ -79,15 +79,27 @@ export function wasmKernels(): WasmKernels | null {
 }
 
 /**
- * Sets the number of threads (main thread included) used for large matmuls; 1 disables workers
- * (and stops any running). Values are clamped to [1, 16].
+ * Sets the number of threads (main thread included) used for large matmuls; 1 disables workers.
+ * Values are clamped to [1, 16]. Workers no longer needed stay parked (blocked, using no CPU, never
+ * keeping the process alive) so that changing the count back is free; terminateWorkers() stops them.
  *
  * @example
- * setNumThreads(1); // deterministic single-threaded timing
+ * setNumThreads(1); // single-threaded timing
  */
 export function setNumThreads(n: number): void {
   threadCount = Math.max(1, Math.min(16, Math.floor(n)));
   if (runtime) runtime.threadCount = threadCount;
+}
+
+/**
+ * Stops every worker thread now, e.g. before a long single-threaded phase, to release their memory.
+ * They start again on the next large matmul if the thread count is above 1.
+ *
+ * @example
+ * terminateWorkers();
+ */
+export function terminateWorkers(): void {
+  runtime?.terminateWorkers();
 }
 
 /**

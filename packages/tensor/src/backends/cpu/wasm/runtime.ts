@@ -210,9 +210,9 @@ export class KernelRuntime implements WasmKernels {
   }
 
   set threadCount(count: number) {
+    // Workers beyond the count stay parked (blocked, costing no CPU) so that toggling is cheap;
+    // missing ones start on the next large matmul. terminateWorkers() stops them.
     this.threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(count)));
-    // Extra workers stop now; missing ones start on the next large matmul.
-    this.shared?.pool.limit(this.threads - 1);
   }
 
   /** Stops every worker thread (they restart on the next large matmul if threadCount > 1). */
