@@ -23,6 +23,9 @@ import type { WasmMemory, WasmModule } from './webassembly';
 /** Most threads (main thread included) a matmul may use. */
 export const MAX_THREADS = 16;
 
+/** Unexpected worker exits after which the pool gives up on threads. */
+const MAX_WORKER_FAILURES = 3;
+
 /** Word indices inside the control block. */
 const PENDING = 0;
 const ERROR = 1;
@@ -99,8 +102,10 @@ export class ThreadPool {
   private readonly tokens: number[] = [];
   private nextToken = 1;
   private readonly Worker: WorkerConstructor | null = workerConstructor();
-  /** Set when a worker could not be created; the pool then stays single-threaded. */
+  /** Set when a worker could not be created, or kept dying; the pool then stays single-threaded. */
   private broken = false;
+  /** Workers that exited without being stopped. */
+  private failures = 0;
 
   constructor(
     private readonly module: WasmModule,
@@ -116,22 +121,15 @@ export class ThreadPool {
   }
 
   /**
-   * Starts (without waiting) the missing ones of the first `workerCount` workers, stopping any beyond.
-   * Returns how many of them are ready to take work now.
+   * Starts (without waiting) the missing ones of the first `workerCount` workers; any beyond stay
+   * parked. Returns how many of the first `workerCount` are ready to take work now.
    */
   ensureWorkers(workerCount: number): number {
-    this.limit(workerCount);
     if (!this.available) return 0;
     for (let index = 0; index < workerCount; index++) {
       if (!this.workers[index]) this.start(index);
     }
     return this.readyCount(workerCount);
-  }
-
-  /** Stops the workers from index `workerCount` on. */
-  limit(workerCount: number): void {
-    for (let index = workerCount; index < this.workers.length; index++) this.stop(index);
-    if (this.workers.length > workerCount) this.workers.length = workerCount;
   }
 
   /** Number of consecutive ready workers from index 0 (jobs go to indices below it). */
@@ -171,7 +169,8 @@ export class ThreadPool {
 
   /** Stops every worker. */
   terminate(): void {
-    this.limit(0);
+    for (let index = 0; index < this.workers.length; index++) this.stop(index);
+    this.workers.length = 0;
   }
 
   private start(index: number): void {
@@ -186,7 +185,7 @@ export class ThreadPool {
         workerData: { module: this.module, memory: this.memory, controlOffset: this.controlOffset, index, token },
       });
       worker.unref();
-      // A worker that dies (it should not) just stops being used.
+      // A worker that dies (it should not) just stops being used, and is replaced on demand up to a point.
       worker.on('error', () => this.forget(index, worker));
       worker.on('exit', () => this.forget(index, worker));
       this.workers[index] = worker;
@@ -197,7 +196,9 @@ export class ThreadPool {
   }
 
   private forget(index: number, worker: NodeWorker): void {
-    if (this.workers[index] === worker) this.workers[index] = null;
+    if (this.workers[index] !== worker) return;
+    this.workers[index] = null;
+    if (++this.failures >= MAX_WORKER_FAILURES) this.broken = true;
   }
 
   private stop(index: number): void {
