@@ -1,8 +1,10 @@
 // Benchmark runner: measures @attune/tensor against TensorFlow.js (cpu, wasm) and
-// jax-js (wasm) on matmul, a PPO minibatch update and a batch-1 policy forward,
-// each library in its own child process (they patch globals differently), one
-// after the other, then prints side-by-side tables, ratios and the issue's
-// targets, and writes the results as JSON under benchmarks/results/.
+// jax-js (wasm) on matmul, a PPO minibatch update and a batch-1 policy forward.
+// Each library lives in its own child process (they patch globals differently);
+// all are started first, then every case is measured in rounds with the
+// libraries interleaved, so load from other processes falls on all of them
+// alike. Prints side-by-side tables, ratios and the issue's targets, and writes
+// the results as JSON under benchmarks/results/.
 //
 //   npm run bench                             # everything (~2-3 min on 2 cores)
 //   npm run bench -- -- --quick               # shorter warm-up and sampling
@@ -13,13 +15,13 @@
 // benchmarks/tensor one `--` is enough. BENCH_QUICK=1, BENCH_ONLY=... and
 // BENCH_PEERS=... do the same from the environment.
 
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FULL_BUDGET, QUICK_BUDGET, measure, type Stats } from './measure.js';
-import { MINIBATCH, ppoFixture, referencePpoLoss, type Peer, type PeerInfo } from './peer.js';
+import { FULL_BUDGET, QUICK_BUDGET, combine, measureRound, type CaseState, type RoundResult, type Stats } from './measure.js';
+import { MINIBATCH, ppoFixture, referencePpoLoss, type BenchCase, type Peer, type PeerInfo } from './peer.js';
 
 // ---------------------------------------------------------------------------
 // Peers and cases
@@ -48,7 +50,7 @@ interface CaseDef {
   title: string;
   /** How a time becomes the number shown: GFLOP/s for matmul, ms or µs otherwise. */
   unit: 'GFLOP/s' | 'ms' | 'µs';
-  make(peer: Peer): Promise<import('./peer.js').BenchCase>;
+  make(peer: Peer): Promise<BenchCase>;
 }
 
 const CASES: CaseDef[] = [
@@ -108,12 +110,13 @@ function parseFlags(argv: string[]): Flags {
 }
 
 // ---------------------------------------------------------------------------
-// Child: one peer, every selected case, results sent to the parent over IPC
+// Child: one peer, cases measured on request, results sent back over IPC
 // ---------------------------------------------------------------------------
 
+type ParentMessage = { type: 'run'; caseId: string } | { type: 'exit' };
 type ChildMessage =
   | { type: 'info'; info: PeerInfo }
-  | { type: 'result'; caseId: string; stats: Stats; firstValue?: number }
+  | { type: 'round'; caseId: string; round: RoundResult; firstValue?: number }
   | { type: 'error'; caseId?: string; message: string };
 
 async function runChild(id: PeerId, flags: Flags): Promise<void> {
@@ -126,20 +129,31 @@ async function runChild(id: PeerId, flags: Flags): Promise<void> {
     await send({ type: 'info', info: await peer.init() });
   } catch (e) {
     await send({ type: 'error', message: errorText(e) });
-    return;
+    process.exit(0);
   }
-  for (const c of CASES.filter((c) => flags.only.includes(c.group))) {
-    try {
-      const bench = await c.make(peer);
-      const stats = await measure(bench, budget);
-      const result: ChildMessage = { type: 'result', caseId: c.id, stats };
-      if (bench.firstValue !== undefined) result.firstValue = bench.firstValue;
-      bench.dispose();
-      await send(result);
-    } catch (e) {
-      await send({ type: 'error', caseId: c.id, message: errorText(e) });
+  const cases = new Map<string, { bench: BenchCase; state: CaseState }>();
+  // Requests arrive one at a time (the parent waits for each answer).
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'exit') {
+      // Worker pools (jax-js, Emscripten pthreads) would keep the process alive.
+      process.exit(0);
     }
-  }
+    void (async () => {
+      try {
+        let entry = cases.get(m.caseId);
+        if (!entry) {
+          entry = { bench: await CASES.find((c) => c.id === m.caseId)!.make(peer), state: {} };
+          cases.set(m.caseId, entry);
+        }
+        const round = await measureRound(entry.bench, budget, entry.state);
+        const msg: ChildMessage = { type: 'round', caseId: m.caseId, round };
+        if (entry.bench.firstValue !== undefined) msg.firstValue = entry.bench.firstValue;
+        await send(msg);
+      } catch (e) {
+        await send({ type: 'error', caseId: m.caseId, message: errorText(e) });
+      }
+    })();
+  });
 }
 
 function errorText(e: unknown): string {
@@ -148,51 +162,99 @@ function errorText(e: unknown): string {
 }
 
 // ---------------------------------------------------------------------------
-// Parent
+// Parent: start every peer, then measure case by case, round by round, with the
+// libraries interleaved, so that load from other processes on the machine falls
+// on all of them alike rather than on whichever ran during a busy minute.
 // ---------------------------------------------------------------------------
 
 interface PeerRun {
   id: PeerId;
   info?: PeerInfo;
+  rounds: Record<string, RoundResult[]>;
   results: Record<string, { stats: Stats; value: number; firstValue?: number }>;
   errors: { caseId?: string; message: string }[];
-  wallSeconds: number;
+  dead: boolean;
 }
 
-const CHILD_TIMEOUT_MS = 150_000;
+const REQUEST_TIMEOUT_MS = 120_000;
 
-function runPeer(id: PeerId, flags: Flags): Promise<PeerRun> {
-  const run: PeerRun = { id, results: {}, errors: [], wallSeconds: 0 };
-  const t0 = performance.now();
-  const args = [`--child=${id}`, `--only=${flags.only.join(',')}`, ...(flags.quick ? ['--quick'] : [])];
-  return new Promise((resolve) => {
-    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, stdio: 'inherit' });
-    const timer = setTimeout(() => {
-      run.errors.push({ message: `timed out after ${CHILD_TIMEOUT_MS / 1000} s` });
-      child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.on('message', (m: ChildMessage) => {
-      if (m.type === 'info') {
-        run.info = m.info;
-        progress(`${m.info.label}: ${m.info.backend}, ${m.info.threads} thread(s)`);
-      } else if (m.type === 'result') {
-        const c = CASES.find((x) => x.id === m.caseId)!;
-        const value = display(c, m.stats);
-        run.results[m.caseId] = { stats: m.stats, value, ...(m.firstValue !== undefined ? { firstValue: m.firstValue } : {}) };
-        progress(`  ${c.title.padEnd(12)} ${fmt(value)} ${c.unit}  (${m.stats.samples}×${m.stats.iterationsPerSample} iters)`);
-      } else {
-        run.errors.push(m.caseId ? { caseId: m.caseId, message: m.message } : { message: m.message });
-        progress(`  ${m.caseId ?? 'init'}: ERROR ${m.message}`);
-      }
+class PeerProcess {
+  readonly run: PeerRun;
+  private readonly child: ChildProcess;
+  private pending: ((m: ChildMessage | null) => void) | null = null;
+
+  constructor(id: PeerId, flags: Flags) {
+    this.run = { id, rounds: {}, results: {}, errors: [], dead: false };
+    const args = [`--child=${id}`, ...(flags.quick ? ['--quick'] : [])];
+    this.child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, stdio: 'inherit' });
+    this.child.on('message', (m: ChildMessage) => this.settle(m));
+    this.child.on('exit', (code, signal) => {
+      if (!this.run.dead && this.pending) this.run.errors.push({ message: `child exited with ${signal ?? code}` });
+      this.run.dead = true;
+      this.settle(null);
     });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0 && !run.errors.length) run.errors.push({ message: `child exited with ${signal ?? code}` });
-      run.wallSeconds = (performance.now() - t0) / 1000;
-      resolve(run);
+  }
+
+  private settle(m: ChildMessage | null): void {
+    const p = this.pending;
+    this.pending = null;
+    p?.(m);
+  }
+
+  /** Waits for the child's next message (null if it died or timed out). */
+  private next(): Promise<ChildMessage | null> {
+    if (this.run.dead) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.run.errors.push({ message: `no answer within ${REQUEST_TIMEOUT_MS / 1000} s; killed` });
+        this.run.dead = true;
+        this.child.kill('SIGKILL');
+      }, REQUEST_TIMEOUT_MS);
+      this.pending = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
     });
-  });
+  }
+
+  async start(): Promise<void> {
+    const m = await this.next();
+    if (m?.type === 'info') {
+      this.run.info = m.info;
+      progress(`${m.info.label}: ${m.info.backend}, ${m.info.threads} thread(s)`);
+    } else {
+      if (m?.type === 'error') this.run.errors.push({ message: m.message });
+      this.run.dead = true;
+      progress(`${this.run.id}: ERROR ${m?.type === 'error' ? m.message : 'no answer'}`);
+    }
+  }
+
+  /** Measures one round of a case; false when the case (or the peer) failed. */
+  async measure(caseId: string): Promise<boolean> {
+    if (this.run.dead || this.run.errors.some((e) => e.caseId === caseId)) return false;
+    const answer = this.next();
+    this.child.send({ type: 'run', caseId } satisfies ParentMessage);
+    const m = await answer;
+    if (m?.type === 'round') {
+      (this.run.rounds[caseId] ??= []).push(m.round);
+      const c = CASES.find((x) => x.id === caseId)!;
+      const stats = combine(this.run.rounds[caseId]!);
+      this.run.results[caseId] = { stats, value: display(c, stats), ...(m.firstValue !== undefined ? { firstValue: m.firstValue } : {}) };
+      return true;
+    }
+    if (m?.type === 'error') {
+      this.run.errors.push({ caseId, message: m.message });
+      progress(`  ${label(this.run)} ${caseId}: ERROR ${m.message}`);
+    }
+    return false;
+  }
+
+  stop(): void {
+    if (!this.run.dead) this.child.send({ type: 'exit' } satisfies ParentMessage);
+  }
 }
+
+const label = (r: PeerRun) => r.info?.label ?? r.id;
 
 function progress(line: string): void {
   process.stderr.write(line + '\n');
@@ -238,13 +300,29 @@ async function runParent(flags: Flags): Promise<void> {
     `tensor benchmark — ${cpuModel()}, ${CORES} cores, Node ${process.version}` +
       `${flags.quick ? ', --quick' : ''}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const runs: PeerRun[] = [];
-  for (const id of flags.peers) runs.push(await runPeer(id, flags));
-  const load1 = os.loadavg();
-
   const cases = CASES.filter((c) => flags.only.includes(c.group));
+  const budget = flags.quick ? QUICK_BUDGET : FULL_BUDGET;
+  const procs: PeerProcess[] = [];
+  for (const id of flags.peers) {
+    const p = new PeerProcess(id, flags);
+    await p.start();
+    procs.push(p);
+  }
+  for (const c of cases) {
+    for (let round = 0; round < budget.rounds; round++) {
+      // Rotate the order each round so no library always runs right after another's threads.
+      for (let i = 0; i < procs.length; i++) await procs[(i + round) % procs.length]!.measure(c.id);
+    }
+    const line = procs
+      .filter((p) => p.run.results[c.id])
+      .map((p) => `${label(p.run)} ${fmt(p.run.results[c.id]!.value)}`)
+      .join(', ');
+    progress(`  ${c.title} (${c.unit}): ${line}`);
+  }
+  for (const p of procs) p.stop();
+  const runs = procs.map((p) => p.run);
+  const load1 = os.loadavg();
   const attune = runs.find((r) => r.id === 'attune');
-  const label = (r: PeerRun) => r.info?.label ?? r.id;
   /** Peer time / Attune time, from medians (>1: Attune is faster). */
   const ratio = (r: PeerRun, caseId: string): number | undefined => {
     const a = attune?.results[caseId]?.stats.medianMs;
@@ -325,10 +403,9 @@ async function runParent(flags: Flags): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const resultsDir = path.resolve(here, '..', '..', 'results');
   const slug = `${cpuModel()}-${CORES}c`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  const suffix = [flags.quick ? 'quick' : '', flags.only.length < GROUPS.length ? flags.only.join('-') : '', flags.peers.length < PEER_IDS.length ? 'subset' : '']
-    .filter(Boolean)
-    .join('-');
-  const file = path.join(resultsDir, `tensor-cpu-${slug}${suffix ? `.${suffix}` : ''}.json`);
+  // Quick or partial runs go to a git-ignored *.partial.json, so they never replace a full result.
+  const partial = flags.quick || flags.only.length < GROUPS.length || flags.peers.length < PEER_IDS.length;
+  const file = path.join(resultsDir, `tensor-cpu-${slug}${partial ? '.partial' : ''}.json`);
   const json = {
     benchmark: '@attune/benchmark-tensor',
     date: started.toISOString(),
@@ -343,12 +420,11 @@ async function runParent(flags: Flags): Promise<void> {
       loadAverageAfter: load1,
     },
     methodology:
-      'each library in its own child process, run one after another; per case: one first call, timed warm-up, then samples of a calibrated number of iterations; value = median per-iteration time',
+      `each library in its own child process, all started first; every case measured in ${budget.rounds} round(s), libraries interleaved within a round (order rotated per round); per round: first call + warm-up (first round) or a short re-warm, then samples of a calibrated number of iterations; value = median per-iteration time over all samples of all rounds`,
     units: Object.fromEntries(cases.map((c) => [c.id, c.unit])),
     peers: runs.map((r) => ({
       id: r.id,
       ...r.info,
-      wallSeconds: Math.round(r.wallSeconds * 10) / 10,
       results: Object.fromEntries(
         Object.entries(r.results).map(([k, v]) => [k, { value: v.value, ...v.stats, ...(v.firstValue !== undefined ? { firstValue: v.firstValue } : {}) }]),
       ),
@@ -383,9 +459,8 @@ function envFlags(): string[] {
 const argv = process.argv.slice(2);
 const flags = parseFlags(argv.some((a) => a.startsWith('--child=')) ? argv : [...envFlags(), ...argv]);
 if (flags.child) {
+  // Stays alive on the IPC channel, serving 'run' requests until 'exit'.
   await runChild(flags.child, flags);
-  // Worker pools (jax-js, Emscripten pthreads) would keep the process alive.
-  process.exit(0);
 } else {
   await runParent(flags);
 }

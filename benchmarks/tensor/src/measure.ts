@@ -1,34 +1,43 @@
-// Timing of one benchmark case: a first call (compilation, lazy init), a timed
-// warm-up, then repeated samples of a calibrated number of iterations each; the
-// reported figure is the median per-iteration time over samples.
+// Timing of one benchmark case in one round: on the first round a first call
+// (compilation, lazy init) and a timed warm-up, on later rounds a short re-warm;
+// then samples of a calibrated number of iterations each. The runner pools the
+// per-iteration samples of all rounds and reports their median.
 
 import type { BenchCase } from './peer.js';
 
 export interface Budget {
-  /** Warm-up time after the first call, ms. */
+  /** Rounds each case is measured in; the runner interleaves libraries round by round. */
+  rounds: number;
+  /** Warm-up after the first call, ms (first round). */
   warmupMs: number;
-  /** Measurement time, ms (stops earlier at maxSamples). */
+  /** Re-warm-up at the start of later rounds, ms (another process just had the CPU). */
+  rewarmMs: number;
+  /** Measurement time per round, ms (stops earlier at maxSamples). */
   measureMs: number;
-  /** Samples taken at least, even past measureMs (fewer when one iteration exceeds slowIterationMs). */
+  /** Samples per round at least, even past measureMs (1 when one iteration exceeds slowIterationMs). */
   minSamples: number;
   maxSamples: number;
   /** Each sample runs enough iterations to last about this long, so µs-scale calls are not timer noise. */
   sampleTargetMs: number;
-  /** Iterations slower than this get 2 samples at least and no further warm-up. */
+  /** Iterations slower than this get no warm-up beyond the first call and 1 sample per round. */
   slowIterationMs: number;
 }
 
 export const FULL_BUDGET: Budget = {
-  warmupMs: 400,
-  measureMs: 2000,
-  minSamples: 7,
-  maxSamples: 300,
+  rounds: 3,
+  warmupMs: 300,
+  rewarmMs: 60,
+  measureMs: 700,
+  minSamples: 3,
+  maxSamples: 150,
   sampleTargetMs: 3,
   slowIterationMs: 400,
 };
 
 export const QUICK_BUDGET: Budget = {
+  rounds: 1,
   warmupMs: 150,
+  rewarmMs: 50,
   measureMs: 600,
   minSamples: 5,
   maxSamples: 100,
@@ -36,16 +45,25 @@ export const QUICK_BUDGET: Budget = {
   slowIterationMs: 250,
 };
 
+export interface RoundResult {
+  /** Per-iteration time of each sample, ms. */
+  samples: number[];
+  iterationsPerSample: number;
+  /** The very first call, ms (includes compilation / kernel caches / thread start); first round only. */
+  firstCallMs?: number;
+}
+
 export interface Stats {
-  /** Median time of one iteration, ms. */
+  /** Median time of one iteration over all samples of all rounds, ms. */
   medianMs: number;
   minMs: number;
   /** 25th and 75th percentiles of the per-iteration time, ms. */
   p25Ms: number;
   p75Ms: number;
   samples: number;
-  iterationsPerSample: number;
-  /** The very first call, ms (includes compilation / kernel caches / thread start). */
+  rounds: number;
+  /** Median of each round, ms: their spread shows how much the machine's load moved. */
+  roundMediansMs: number[];
   firstCallMs: number;
 }
 
@@ -58,44 +76,59 @@ async function timeIterations(c: BenchCase, k: number): Promise<number> {
   return now() - t0;
 }
 
-function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-export async function measure(c: BenchCase, budget: Budget): Promise<Stats> {
-  const firstCallMs = await timeIterations(c, 1);
+/** Per-case state kept between rounds (the iteration-cost estimate). */
+export interface CaseState {
+  perIterMs?: number;
+}
 
-  // Warm-up, also estimating the cost of one iteration.
-  let warmIters = 0;
-  let warmTime = 0;
-  if (firstCallMs < budget.slowIterationMs) {
+export async function measureRound(c: BenchCase, budget: Budget, state: CaseState): Promise<RoundResult> {
+  let firstCallMs: number | undefined;
+  if (state.perIterMs === undefined) {
+    firstCallMs = await timeIterations(c, 1);
+    state.perIterMs = firstCallMs;
+  }
+  // Warm-up (re-warm on later rounds), refining the per-iteration estimate.
+  if (state.perIterMs < budget.slowIterationMs) {
+    const span = firstCallMs !== undefined ? budget.warmupMs : budget.rewarmMs;
+    let iters = 0;
+    let time = 0;
     const w0 = now();
-    while (now() - w0 < budget.warmupMs || warmIters < 3) {
-      const k = Math.max(1, warmIters);
-      warmTime += await timeIterations(c, k);
-      warmIters += k;
+    while (now() - w0 < span || iters < 3) {
+      const k = Math.max(1, iters);
+      time += await timeIterations(c, k);
+      iters += k;
     }
+    state.perIterMs = time / iters;
   }
-  const perIter = warmIters > 0 ? warmTime / warmIters : firstCallMs;
+  const perIter = state.perIterMs;
   const k = Math.max(1, Math.round(budget.sampleTargetMs / Math.max(perIter, 1e-4)));
-  const minSamples = perIter > budget.slowIterationMs ? 2 : budget.minSamples;
+  const minSamples = perIter >= budget.slowIterationMs ? 1 : budget.minSamples;
 
-  const times: number[] = [];
+  const samples: number[] = [];
   const m0 = now();
-  while (times.length < budget.maxSamples && (times.length < minSamples || now() - m0 < budget.measureMs)) {
-    times.push((await timeIterations(c, k)) / k);
+  while (samples.length < budget.maxSamples && (samples.length < minSamples || now() - m0 < budget.measureMs)) {
+    samples.push((await timeIterations(c, k)) / k);
   }
-  times.sort((a, b) => a - b);
+  return { samples, iterationsPerSample: k, ...(firstCallMs !== undefined ? { firstCallMs } : {}) };
+}
+
+export function combine(rounds: readonly RoundResult[]): Stats {
+  const all = rounds.flatMap((r) => r.samples).sort((a, b) => a - b);
   return {
-    medianMs: quantile(times, 0.5),
-    minMs: times[0]!,
-    p25Ms: quantile(times, 0.25),
-    p75Ms: quantile(times, 0.75),
-    samples: times.length,
-    iterationsPerSample: k,
-    firstCallMs,
+    medianMs: quantile(all, 0.5),
+    minMs: all[0]!,
+    p25Ms: quantile(all, 0.25),
+    p75Ms: quantile(all, 0.75),
+    samples: all.length,
+    rounds: rounds.length,
+    roundMediansMs: rounds.map((r) => quantile([...r.samples].sort((a, b) => a - b), 0.5)),
+    firstCallMs: rounds.find((r) => r.firstCallMs !== undefined)?.firstCallMs ?? NaN,
   };
 }

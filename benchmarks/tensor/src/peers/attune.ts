@@ -3,6 +3,7 @@
 // initial weights copied into the modules so its PPO loss can be cross-checked
 // against the other peers and the float64 reference.
 
+import os from 'node:os';
 import type * as TensorNs from '@attune/tensor';
 import type * as NnNs from '@attune/nn';
 import {
@@ -74,11 +75,20 @@ export function createAttunePeer(): Peer {
       const backend = at.getBackend();
       const cpu = at.cpuBackend();
       if (backend === cpu) notes.push(cpu.fast ? 'CPU backend with the WebAssembly SIMD fast kernels' : 'CPU backend, JavaScript kernels (no fast kernels installed)');
+      // Thread count and kernel build are not (yet) part of the public API; use them if exported.
+      const extra = at as unknown as { getNumThreads?: () => number; wasmKernelVariant?: () => string | null };
+      let threads: number;
+      if (typeof extra.getNumThreads === 'function') threads = extra.getNumThreads();
+      else {
+        threads = Math.max(1, Math.min(8, os.availableParallelism()));
+        notes.push(`thread count not exported by @attune/tensor; ${threads} assumed (its default: availableParallelism() capped at 8, used by large matmuls only)`);
+      }
+      if (typeof extra.wasmKernelVariant === 'function') notes.push(`kernel build: ${extra.wasmKernelVariant() ?? 'none'}`);
       return {
         label: '@attune/tensor',
         library: '@attune/tensor + @attune/nn (workspace source)',
         backend: backend.name,
-        threads: 1,
+        threads,
         notes,
       };
     },

@@ -103,6 +103,8 @@ export function createTfjsPeer(opts: TfjsOptions): Peer {
       // tsx's require hook; the copy of the ops it brings shares tfjs's global
       // engine and registries, so the gradients land where minimize() looks.
       require('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+      // Production mode, as a deployed app would run (also silences the "use tfjs-node" banner).
+      tf.env().set('PROD', true);
       let threads = 1;
       let backendName: string = opts.backend;
       if (opts.backend === 'cpu') {
