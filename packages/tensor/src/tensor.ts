@@ -331,13 +331,13 @@ export class Tensor {
   /** Matrix product with NumPy/PyTorch semantics (batched, broadcasting batch dims). */ matmul(other: Tensor): Tensor { return linalg.matmul(this, other); }
 
   // ---- shape ----------------------------------------------------------------------------
-  /** Same data, new shape (one dim may be −1). */ reshape(...shape: number[] | [number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
-  /** Alias of `reshape`: tensors are always contiguous. */ view(...shape: number[] | [number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
+  /** Same data, new shape (one dim may be −1). */ reshape(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
+  /** Alias of `reshape`: tensors are always contiguous. */ view(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
   /** Flattens dims startDim..endDim into one. */ flatten(startDim = 0, endDim = -1): Tensor { return sh.flatten(this, startDim, endDim); }
-  /** Reorders dims. */ permute(...dims: number[] | [number[]]): Tensor { return sh.permute(this, flatArgs(dims)); }
+  /** Reorders dims. */ permute(...dims: number[] | [readonly number[]]): Tensor { return sh.permute(this, flatArgs(dims)); }
   /** Swaps two dims. */ transpose(dim0: number, dim1: number): Tensor { return sh.transpose(this, dim0, dim1); }
   /** Transpose of the last two dims (PyTorch's `.mT`). */ get mT(): Tensor { return sh.transpose(this, -2, -1); }
-  /** Broadcasts to `shape` (−1 keeps a dim). */ expand(...shape: number[] | [number[]]): Tensor { return sh.expand(this, flatArgs(shape)); }
+  /** Broadcasts to `shape` (−1 keeps a dim). */ expand(...shape: number[] | [readonly number[]]): Tensor { return sh.expand(this, flatArgs(shape)); }
   /** Broadcasts to `other`'s shape. */ expandAs(other: Tensor): Tensor { return sh.expand(this, other.shape); }
   /** Removes size-1 dims (or only `dim`). */ squeeze(dim?: number | number[]): Tensor { return sh.squeeze(this, dim); }
   /** Inserts a size-1 dim at `dim`. */ unsqueeze(dim: number): Tensor { return sh.unsqueeze(this, dim); }
@@ -355,8 +355,8 @@ export class Tensor {
   /** Upper triangle of the last two dims. */ triu(diagonal = 0): Tensor { return idx.triu(this, diagonal); }
 }
 
-function flatArgs(args: number[] | [number[]]): number[] {
-  return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
+function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
+  return Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
 }
 
 function nest(values: TypedArray, shape: Shape): NestedArray {

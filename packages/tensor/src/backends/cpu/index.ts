@@ -4,7 +4,7 @@
 // (they are tested against these loops).
 
 import { BACKEND_CONTRACT_VERSION, type AdamStep, type Backend, type BinaryOp, type ReduceOp, type UnaryOp } from '../../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../shape.js';
 import { binaryLoops, reduceLoop, unaryLoop } from './kernels.js';
 import { wasmKernels } from './wasm/index.js';
@@ -19,6 +19,13 @@ export interface FastKernels {
   layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
   layerNormBackward(dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+}
+
+/** Arrays shorter than this are cheap to allocate (V8 keeps them on the heap) and are not pooled. */
+const POOL_MIN_ELEMENTS = 32;
+
+function poolKey(dtype: DType, size: number): number {
+  return size * 4 + (dtype === 'float32' ? 0 : dtype === 'int32' ? 1 : 2);
 }
 
 /** Strides of `shape` aligned to `outShape` for broadcasting (0 on broadcast dims). */
@@ -56,15 +63,50 @@ export class CpuBackend implements Backend<TypedArray> {
     this.fastKernels = kernels;
   }
 
+  private pool = new Map<number, TypedArray[]>();
+  private pooledBytes = 0;
+
+  /**
+   * Bytes the free-list may hold for reuse. Allocating a large typed array costs microseconds (a
+   * zeroed off-heap backing store, and garbage-collector pressure), far more than the small ops of
+   * RL networks compute, so storage freed by `dispose`/`tidy` is reused for the next array of the
+   * same dtype and length.
+   */
+  poolLimitBytes = 256 * 1024 * 1024;
+
+  /** An array of `size` elements of `dtype` whose contents are unspecified (every kernel overwrites it). */
+  private alloc(dtype: DType, size: number): TypedArray {
+    if (size >= POOL_MIN_ELEMENTS) {
+      const reused = this.pool.get(poolKey(dtype, size))?.pop();
+      if (reused) {
+        this.pooledBytes -= reused.byteLength;
+        return reused;
+      }
+    }
+    return allocArray(dtype, size);
+  }
+
+  private allocZeroed(dtype: DType, size: number): TypedArray {
+    const out = this.alloc(dtype, size);
+    out.fill(0);
+    return out;
+  }
+
+  /** Drops every array held for reuse. */
+  clearPool(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+  }
+
   upload(values: TypedArray, dtype: DType): TypedArray {
-    const out = allocArray(dtype, values.length);
+    const out = this.alloc(dtype, values.length);
     out.set(values);
     return out;
   }
 
   fill(size: number, dtype: DType, value: number): TypedArray {
-    const out = allocArray(dtype, size);
-    if (value !== 0) out.fill(value);
+    const out = this.alloc(dtype, size);
+    out.fill(value);
     return out;
   }
 
@@ -76,8 +118,14 @@ export class CpuBackend implements Backend<TypedArray> {
     return storage.slice();
   }
 
-  free(): void {
-    // Typed arrays are reclaimed by the garbage collector once no tensor holds them.
+  free(storage: TypedArray): void {
+    // Arrays no tensor holds any more are kept for reuse up to the limit; the rest go to the GC.
+    if (storage.length < POOL_MIN_ELEMENTS || this.pooledBytes + storage.byteLength > this.poolLimitBytes) return;
+    const key = poolKey(dtypeOfArray(storage)!, storage.length);
+    let list = this.pool.get(key);
+    if (!list) this.pool.set(key, (list = []));
+    list.push(storage);
+    this.pooledBytes += storage.byteLength;
   }
 
   byteLength(storage: TypedArray): number {
@@ -85,14 +133,14 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   unary(op: UnaryOp, x: TypedArray, size: number, dtype: DType): TypedArray {
-    const out = allocArray(op === 'logicalNot' ? 'bool' : dtype, size);
+    const out = this.alloc(op === 'logicalNot' ? 'bool' : dtype, size);
     unaryLoop(op)(out, x, size);
     return out;
   }
 
   binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray | number, bShape: Shape, outShape: Shape, _inDtype: DType, outDtype: DType): TypedArray {
     const size = sizeOf(outShape);
-    const out = allocArray(outDtype, size);
+    const out = this.alloc(outDtype, size);
     const loops = binaryLoops(op);
     if (typeof b === 'number') {
       if (a.length === size) loops.scalarB(out, a, b, size);
@@ -111,7 +159,7 @@ export class CpuBackend implements Backend<TypedArray> {
 
   where(condition: TypedArray, conditionShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, dtype: DType): TypedArray {
     const size = sizeOf(outShape);
-    const out = allocArray(dtype, size);
+    const out = this.alloc(dtype, size);
     const shape = atLeast1D(outShape);
     const cs = broadcastStrides(conditionShape, shape);
     const as = broadcastStrides(aShape, shape);
@@ -135,7 +183,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   cast(x: TypedArray, size: number, _from: DType, to: DType): TypedArray {
-    const out = allocArray(to, size);
+    const out = this.alloc(to, size);
     if (to === 'bool') for (let i = 0; i < size; i++) out[i] = x[i] ? 1 : 0;
     else if (to === 'int32') for (let i = 0; i < size; i++) out[i] = Math.trunc(x[i]);
     else out.set(x);
@@ -143,7 +191,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, dtype: DType): TypedArray {
-    const out = allocArray(dtype, outer * inner);
+    const out = this.alloc(dtype, outer * inner);
     if (op === 'sum' && inner > 1 && size > 1) {
       // Sum rows into a float64 accumulator row: contiguous reads instead of stride-`inner` walks.
       for (let o = 0; o < outer; o++) {
@@ -162,7 +210,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number, size: number, inner: number): TypedArray {
-    const out = new Int32Array(outer * inner);
+    const out = this.alloc('int32', outer * inner) as Int32Array;
     const sign = op === 'argmax' ? 1 : -1;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
@@ -182,7 +230,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   cumsum(x: TypedArray, outer: number, size: number, inner: number, dtype: DType): TypedArray {
-    const out = allocArray(dtype, outer * size * inner);
+    const out = this.alloc(dtype, outer * size * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let acc = 0;
@@ -197,7 +245,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   matmul(a: TypedArray, b: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): TypedArray {
-    const out = new Float32Array(batch * m * n);
+    const out = this.alloc('float32', batch * m * n) as Float32Array;
     if (this.fast) {
       this.fast.matmul(a as Float32Array, b as Float32Array, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
       return out;
@@ -208,7 +256,7 @@ export class CpuBackend implements Backend<TypedArray> {
 
   stridedCopy(x: TypedArray, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): TypedArray {
     const size = sizeOf(outShape);
-    const out = allocArray(dtype, size);
+    const out = this.alloc(dtype, size);
     if (size === 0) return out;
     const shape = atLeast1D(outShape);
     const st = outShape.length === 0 ? [0] : strides;
@@ -233,7 +281,7 @@ export class CpuBackend implements Backend<TypedArray> {
   concat(inputs: readonly TypedArray[], sizes: readonly number[], outer: number, inner: number, dtype: DType): TypedArray {
     let total = 0;
     for (const s of sizes) total += s;
-    const out = allocArray(dtype, outer * total * inner);
+    const out = this.alloc(dtype, outer * total * inner);
     let column = 0;
     for (let j = 0; j < inputs.length; j++) {
       const block = sizes[j] * inner;
@@ -245,7 +293,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean, dtype: DType): TypedArray {
-    const out = allocArray(dtype, batch * rows * cols);
+    const out = this.allocZeroed(dtype, batch * rows * cols);
     for (let b = 0; b < batch; b++) {
       for (let r = 0; r < rows; r++) {
         const base = (b * rows + r) * cols;
@@ -259,7 +307,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   gather(x: TypedArray, index: TypedArray, outer: number, size: number, indexSize: number, inner: number, dtype: DType): TypedArray {
-    const out = allocArray(dtype, outer * indexSize * inner);
+    const out = this.alloc(dtype, outer * indexSize * inner);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < indexSize; j++) {
         const row = (o * indexSize + j) * inner;
@@ -270,7 +318,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   scatterAdd(index: TypedArray, src: TypedArray, outer: number, size: number, indexSize: number, inner: number, dtype: DType): TypedArray {
-    const out = allocArray(dtype, outer * size * inner);
+    const out = this.allocZeroed(dtype, outer * size * inner);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < indexSize; j++) {
         const row = (o * indexSize + j) * inner;
@@ -281,7 +329,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   indexSelect(x: TypedArray, index: TypedArray, outer: number, size: number, indexCount: number, inner: number, dtype: DType): TypedArray {
-    const out = allocArray(dtype, outer * indexCount * inner);
+    const out = this.alloc(dtype, outer * indexCount * inner);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < indexCount; j++) {
         const from = (o * size + index[j]) * inner;
@@ -292,7 +340,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   indexAdd(index: TypedArray, src: TypedArray, outer: number, size: number, indexCount: number, inner: number, dtype: DType): TypedArray {
-    const out = allocArray(dtype, outer * size * inner);
+    const out = this.allocZeroed(dtype, outer * size * inner);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < indexCount; j++) {
         const to = (o * size + index[j]) * inner;
@@ -304,7 +352,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   softmax(x: TypedArray, rows: number, cols: number, log: boolean): TypedArray {
-    const out = new Float32Array(rows * cols);
+    const out = this.alloc('float32', rows * cols) as Float32Array;
     const src = x as Float32Array;
     if (this.fast) {
       if (log) this.fast.logSoftmax(src, out, rows, cols);
@@ -329,7 +377,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   softmaxBackward(y: TypedArray, dy: TypedArray, rows: number, cols: number, log: boolean): TypedArray {
-    const dx = new Float32Array(rows * cols);
+    const dx = this.alloc('float32', rows * cols) as Float32Array;
     if (this.fast) {
       if (log) this.fast.logSoftmaxBackward(y as Float32Array, dy as Float32Array, dx, rows, cols);
       else this.fast.softmaxBackward(y as Float32Array, dy as Float32Array, dx, rows, cols);
@@ -350,9 +398,9 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   layerNorm(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, rows: number, cols: number, eps: number) {
-    const out = new Float32Array(rows * cols);
-    const mean = new Float32Array(rows);
-    const rstd = new Float32Array(rows);
+    const out = this.alloc('float32', rows * cols) as Float32Array;
+    const mean = this.alloc('float32', rows) as Float32Array;
+    const rstd = this.alloc('float32', rows) as Float32Array;
     if (this.fast) {
       this.fast.layerNorm(x as Float32Array, weight as Float32Array | null, bias as Float32Array | null, out, mean, rstd, rows, cols, eps);
       return { out, mean, rstd };
@@ -381,9 +429,9 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   layerNormBackward(dy: TypedArray, x: TypedArray, weight: TypedArray | null, mean: TypedArray, rstd: TypedArray, rows: number, cols: number, withBias: boolean) {
-    const dx = new Float32Array(rows * cols);
-    const dweight = weight ? new Float32Array(cols) : null;
-    const dbias = withBias ? new Float32Array(cols) : null;
+    const dx = this.alloc('float32', rows * cols) as Float32Array;
+    const dweight = weight ? this.alloc('float32', cols) as Float32Array : null;
+    const dbias = withBias ? this.alloc('float32', cols) as Float32Array : null;
     if (this.fast) {
       this.fast.layerNormBackward(dy as Float32Array, x as Float32Array, weight as Float32Array | null, mean as Float32Array, rstd as Float32Array, dx, dweight, dbias, rows, cols);
       return { dx, dweight, dbias };
