@@ -154,7 +154,9 @@ export class AsyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Ob
     for (let index = 0; index < numEnvs; index++) {
       const channel = new MessageChannel();
       const data: WorkerStartData = { index, id, kwargs, makeOptions, workerModule, port: channel.port2, flags: this.flags };
-      const worker = new Worker(entry.script, { eval: entry.eval, workerData: data, transferList: [channel.port2] });
+      // Workers inherit the parent's Node flags; --input-type (valid only for -e/stdin) would break the worker's entry.
+      const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+      const worker = new Worker(entry.script, { eval: entry.eval, workerData: data, transferList: [channel.port2], execArgv });
       worker.unref();
       this.workers.push({ worker, port: channel.port1 });
     }

@@ -74,8 +74,12 @@ function handle(command: WorkerCommand): unknown {
     case 'render':
       return env.render();
     case 'call': {
-      const member = (env as unknown as Record<string, unknown>)[command.name];
-      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).apply(env, command.args) : member;
+      // Like Gymnasium's get_wrapper_attr: the outermost wrapper (or the env) that has the member.
+      let holder: unknown = env;
+      while (holder !== undefined && !(command.name in (holder as object))) holder = (holder as { env?: unknown }).env;
+      if (holder === undefined) throw new Error(`sub-env ${data.index} has no attribute '${command.name}'`);
+      const member = (holder as Record<string, unknown>)[command.name];
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).apply(holder, command.args) : member;
     }
     case 'close':
       env.close();

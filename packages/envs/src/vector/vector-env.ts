@@ -114,7 +114,11 @@ export function addInfo(vectorInfos: VectorInfo, info: Info, envIndex: number, n
   for (const key of Object.keys(info)) {
     const value = info[key];
     let array: any;
-    if (key !== 'finalObs' && value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    if (key === 'finalObs') {
+      // Final observations keep their own type (Gymnasium: an object array).
+      array = vectorInfos[key] ?? new Array<unknown>(numEnvs).fill(null);
+      array[envIndex] = value;
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
       array = addInfo(vectorInfos[key] ?? {}, value as Info, envIndex, numEnvs);
     } else {
       array = vectorInfos[key];
