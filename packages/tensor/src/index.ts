@@ -123,7 +123,7 @@ export {
   chunk,
 } from './ops/shape.js';
 export { gather, scatterAdd, indexSelect, embedding, tril, triu, oneHot, maskedFill } from './ops/indexing.js';
-export { matmul, linear } from './ops/linalg.js';
+export { matmul, matmulTransposed, linear } from './ops/linalg.js';
 export {
   softmax,
   logSoftmax,
@@ -135,6 +135,8 @@ export {
   huberLoss,
   smoothL1Loss,
   binaryCrossEntropyWithLogits,
+  scaledDotProductAttention,
+  type AttentionOptions,
   type Reduction,
   type CrossEntropyOptions,
 } from './ops/nn.js';

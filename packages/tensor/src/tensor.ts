@@ -1,5 +1,5 @@
 // The Tensor type: an n-dimensional array on a backend, with autograd bookkeeping.
-// Tensors are immutable values (optimizers replace storage through `assign_`); methods
+// Tensors are values: only `assign_`, `zero_` and fused optimizer kernels change one in place; methods
 // delegate to the op functions in ./ops, which hold the semantics and the gradients.
 
 import { backward as runBackward, type BackwardOptions, type GradNode } from './autograd.js';

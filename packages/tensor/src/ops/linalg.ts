@@ -143,3 +143,28 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   return out;
 }
+
+/**
+ * Batched a·bᵀ over the last two dims without materialising bᵀ: a (…, m, k), b (…, n, k) with equal
+ * leading dims → (…, m, n). Used by attention (q·kᵀ).
+ *
+ * @example
+ * ```ts
+ * matmulTransposed(q, k); // q·kᵀ
+ * ```
+ */
+export function matmulTransposed(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmulTransposed', 'input', a);
+  checkTensor('matmulTransposed', 'other', b);
+  checkSameBackend('matmulTransposed', a, b);
+  const lead = a.shape.slice(0, -2);
+  if (a.ndim < 2 || b.ndim !== a.ndim || !shapesEqual(lead, b.shape.slice(0, -2)) || a.shape[a.ndim - 1] !== b.shape[b.ndim - 1]) {
+    throw new RangeError(`matmulTransposed: expected (…, m, k) and (…, n, k) with equal leading dims, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.ndim - 2];
+  const batch = product(lead);
+  const a3 = reshape(a, [batch, m, k]);
+  const b3 = reshape(b, [batch, n, k]);
+  return reshapeAndRelease(mm(a3, b3, false, true), [...lead, m, n], [a3, b3]);
+}

@@ -7,7 +7,9 @@ import type { Generator } from '../random.js';
 import { getDefaultGenerator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { abs, add, exp, log1p, mul, ne, neg, relu, rsub, sub, toDtype, where } from './elementwise.js';
-import { gather } from './indexing.js';
+import { gather, tril } from './indexing.js';
+import { full } from './creation.js';
+import { matmul, matmulTransposed } from './linalg.js';
 import { mean, sum } from './reduce.js';
 import { reshape, squeeze, transpose, unsqueeze, permute } from './shape.js';
 import { checkDtype, checkIndexRange, checkSameBackend, checkTensor, describe, product, wrap } from './util.js';
@@ -323,4 +325,56 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   if (!shapesEqual(input.shape, target.shape)) {
     throw new RangeError(`${op}: input shape ${formatShape(input.shape)} and target shape ${formatShape(target.shape)} must match`);
   }
+}
+
+/** Options of `scaledDotProductAttention`. */
+export interface AttentionOptions {
+  /** Bool mask broadcastable to (…, L, S): true where attention is allowed. */
+  attnMask?: Tensor | null;
+  /** Apply the causal mask (query i attends to keys j ≤ i), as a decoder does. */
+  isCausal?: boolean;
+  /** Dropout probability on the attention weights (only while `training`). */
+  dropoutP?: number;
+  /** Whether dropout is active. */
+  training?: boolean;
+  /** Scale of q·kᵀ; defaults to 1/√E (Vaswani et al. 2017, eq. 1). */
+  scale?: number;
+  /** Generator for the dropout mask. */
+  generator?: Generator;
+}
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v over the last two dims, as `torch.nn.functional.scaled_dot_product_attention`:
+ * query (…, L, E), key (…, S, E), value (…, S, Ev) → (…, L, Ev).
+ *
+ * @example
+ * ```ts
+ * const y = scaledDotProductAttention(q, k, v, { isCausal: true }); // (B, nHead, T, headSize)
+ * ```
+ */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): Tensor {
+  checkTensor('scaledDotProductAttention', 'query', query);
+  checkTensor('scaledDotProductAttention', 'key', key);
+  checkTensor('scaledDotProductAttention', 'value', value);
+  const { attnMask = null, isCausal = false, dropoutP = 0, training = true, generator } = options;
+  if (isCausal && attnMask) throw new RangeError('scaledDotProductAttention: pass either isCausal or attnMask, not both');
+  const headSize = query.shape[query.ndim - 1];
+  const scale = options.scale ?? 1 / Math.sqrt(headSize);
+  const scores = mul(matmulTransposed(query, key), scale); // (…, L, S)
+  let masked = scores;
+  if (isCausal || attnMask) {
+    const L = query.shape[query.ndim - 2];
+    const S = key.shape[key.ndim - 2];
+    let allowed = attnMask;
+    if (!allowed) {
+      const ones = full([L, S], 1, { backend: query.backend });
+      allowed = ne(tril(ones), 0);
+      ones.dispose();
+    } else checkDtype('scaledDotProductAttention', 'attnMask', allowed, ['bool']);
+    masked = where(allowed, scores, -Infinity);
+    if (!attnMask && !masked.requiresGrad) allowed.dispose(); // where's backward reads the mask
+  }
+  let weights = softmax(masked, -1);
+  if (dropoutP > 0 && training) weights = dropout(weights, dropoutP, true, generator);
+  return matmul(weights, value);
 }

@@ -65,7 +65,7 @@ const MAX_CHUNK_ROWS = 96;
  * microseconds, so a split only pays off once each thread gets well over that in work: measured
  * on the 2-core Zen 4 reference machine, 128^3 is about even and 160^3 already gains.
  */
-const PARALLEL_MIN_FLOPS = 2 * 160 * 160 * 160;
+const PARALLEL_MIN_FLOPS = 2 * 64 * 64 * 64;
 /** Fewest output rows worth giving one thread. */
 const PARALLEL_MIN_ROWS_PER_THREAD = 16;
 /** Arrays up to this length are copied by a loop rather than TypedArray.set (cheaper when tiny). */
