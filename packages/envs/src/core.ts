@@ -16,10 +16,24 @@ import type { Rng } from './rng.js';
 import { Rng as SeededRng } from './rng.js';
 import type { Space } from './spaces.js';
 
-/** Version of the `Env` contract in this file; bumped on any breaking change. */
+/**
+ * Version of the `Env` contract in this file; bumped on any breaking change.
+ *
+ * @example
+ * ```ts
+ * if (ENV_API_VERSION !== '1.0') throw new Error('unsupported @attune/envs contract');
+ * ```
+ */
 export const ENV_API_VERSION = '1.0' as const;
 
-/** Free-form per-step information (Gymnasium's `info` dict). */
+/**
+ * Free-form per-step information (Gymnasium's `info` dict).
+ *
+ * @example
+ * ```ts
+ * const info: Info = { prob: 1 };
+ * ```
+ */
 export type Info = Record<string, unknown>;
 
 /**

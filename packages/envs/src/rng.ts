@@ -11,7 +11,15 @@
  */
 import seedrandom from 'seedrandom';
 
-/** Serialisable generator state, for checkpoints (`Rng.getState` / `Rng.setState`). */
+/**
+ * Serialisable generator state, for checkpoints (`Rng.getState` / `Rng.setState`).
+ *
+ * @example
+ * ```ts
+ * const saved: RngState = rng.getState();
+ * rng.setState(saved);
+ * ```
+ */
 export interface RngState {
   /** Algorithm tag, so a state can't be fed to a different generator. */
   readonly algorithm: 'alea';

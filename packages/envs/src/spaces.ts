@@ -15,10 +15,24 @@
  */
 import { Rng } from './rng.js';
 
-/** Element types a {@link Box} may hold. Gymnasium's common dtypes, minus 64-bit ints (JS has no fast int64 array). */
+/**
+ * Element types a {@link Box} may hold. Gymnasium's common dtypes, minus 64-bit ints (JS has no fast int64 array).
+ *
+ * @example
+ * ```ts
+ * new Box({ low: 0, high: 255, shape: [84, 84], dtype: 'uint8' satisfies BoxDtype });
+ * ```
+ */
 export type BoxDtype = 'float32' | 'float64' | 'int32' | 'uint8';
 
-/** The typed array that holds one value of a {@link Box} of dtype `D`. */
+/**
+ * The typed array that holds one value of a {@link Box} of dtype `D`.
+ *
+ * @example
+ * ```ts
+ * const x: BoxArray<'float32'> = new Float32Array(4);
+ * ```
+ */
 export type BoxArray<D extends BoxDtype = BoxDtype> = D extends 'float32'
   ? Float32Array
   : D extends 'float64'
@@ -29,10 +43,24 @@ export type BoxArray<D extends BoxDtype = BoxDtype> = D extends 'float32'
         ? Uint8Array
         : never;
 
-/** Any typed array a space value may be stored in. */
+/**
+ * Any typed array a space value may be stored in.
+ *
+ * @example
+ * ```ts
+ * const values: NumericArray = Int8Array.of(0, 1);
+ * ```
+ */
 export type NumericArray = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
 
-/** The value type of a space: `SpaceValue<Discrete>` is `number`. */
+/**
+ * The value type of a space: `SpaceValue<Discrete>` is `number`.
+ *
+ * @example
+ * ```ts
+ * type Action = SpaceValue<Discrete>; // number
+ * ```
+ */
 export type SpaceValue<S> = S extends Space<infer T> ? T : never;
 
 /** Product of a shape's dimensions (1 for the scalar shape `[]`). */
@@ -50,7 +78,14 @@ function checkShape(shape: readonly number[], what: string): void {
   }
 }
 
-/** Formats a value for error messages without flooding them. */
+/**
+ * Formats a value for error messages without flooding them.
+ *
+ * @example
+ * ```ts
+ * describeValue(Float32Array.of(1, 2)); // 'Float32Array [1, 2]'
+ * ```
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (typeof value === 'string') return JSON.stringify(value);
@@ -127,7 +162,14 @@ export abstract class Space<T = unknown> {
 // Discrete
 // ---------------------------------------------------------------------------
 
-/** Options of {@link Discrete}. */
+/**
+ * Options of {@link Discrete}.
+ *
+ * @example
+ * ```ts
+ * const options: DiscreteOptions = { start: 1, seed: 0 };
+ * ```
+ */
 export interface DiscreteOptions {
   /** Smallest member (Gymnasium `start`, default 0). */
   start?: number;
@@ -228,7 +270,14 @@ const ARRAY_CONSTRUCTORS = {
   uint8: Uint8Array,
 } as const;
 
-/** Allocates a zeroed typed array of `dtype`. */
+/**
+ * Allocates a zeroed typed array of `dtype`.
+ *
+ * @example
+ * ```ts
+ * allocateArray('int32', 3); // Int32Array [0, 0, 0]
+ * ```
+ */
 export function allocateArray<D extends BoxDtype>(dtype: D, length: number): BoxArray<D> {
   return new ARRAY_CONSTRUCTORS[dtype](length) as BoxArray<D>;
 }
@@ -247,7 +296,14 @@ function canCastSafely(value: NumericArray, dtype: BoxDtype): boolean {
   return false;
 }
 
-/** Options of {@link Box}. */
+/**
+ * Options of {@link Box}.
+ *
+ * @example
+ * ```ts
+ * const options: BoxOptions<'float64'> = { low: -1, high: 1, shape: [2], dtype: 'float64' };
+ * ```
+ */
 export interface BoxOptions<D extends BoxDtype> {
   /** Lower bound: one number for every coordinate, or one per coordinate. `-Infinity` = unbounded. */
   low: number | ArrayLike<number>;
@@ -436,7 +492,14 @@ function shortBounds(bounds: ArrayLike<number>): string {
 // MultiDiscrete
 // ---------------------------------------------------------------------------
 
-/** Options of {@link MultiDiscrete}. */
+/**
+ * Options of {@link MultiDiscrete}.
+ *
+ * @example
+ * ```ts
+ * const options: MultiDiscreteOptions = { start: [0, -1] };
+ * ```
+ */
 export interface MultiDiscreteOptions {
   /** Smallest member per coordinate (default all 0). */
   start?: ArrayLike<number>;
@@ -712,7 +775,14 @@ export class Dict<S extends Record<string, Space<unknown>>> extends Space<{ [K i
 // PredicateSpace (not in Gymnasium)
 // ---------------------------------------------------------------------------
 
-/** Options of {@link PredicateSpace}. */
+/**
+ * Options of {@link PredicateSpace}.
+ *
+ * @example
+ * ```ts
+ * const options: PredicateSpaceOptions<string> = { name: 'Prompt', contains: (x) => typeof x === 'string' };
+ * ```
+ */
 export interface PredicateSpaceOptions<T> {
   /** Name shown by `toString()`, e.g. `'Prompt'`. */
   name: string;

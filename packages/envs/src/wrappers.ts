@@ -592,5 +592,12 @@ export class TransformAction<Obs, Act, InnerAct> extends ActionWrapper<Obs, Act,
   }
 }
 
-/** Info keys a wrapper may add; re-exported for typing `info` reads. */
+/**
+ * Info keys a wrapper may add; re-exported for typing `info` reads.
+ *
+ * @example
+ * ```ts
+ * const stats = (info as WrapperInfo).episode?.r;
+ * ```
+ */
 export type WrapperInfo = Info & { episode?: EpisodeStatistics };

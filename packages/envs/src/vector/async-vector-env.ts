@@ -12,9 +12,10 @@
  * module runs from TypeScript sources (vitest, tsx) the worker loads
  * src/vector/async-worker.ts through tsx's loader.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type * as NodeModule from 'node:module';
+import type * as NodeUrl from 'node:url';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { EnvMetadata, EnvSpec, Info, RenderOutput, ResetResult, StepResult } from '../core.js';
 import { InvalidActionError } from '../errors.js';
 import { make, type MakeOptions } from '../registry.js';
@@ -59,6 +60,24 @@ interface WorkerHandle {
   port: MessagePort;
 }
 
+/**
+ * Node built-ins, loaded on first use through `process.getBuiltinModule`
+ * (Node ≥ 20.16) rather than static imports, so that bundling the package
+ * for a browser (classic control, toy text, bandits) never meets `node:` imports.
+ */
+let builtins: { workerThreads: typeof WorkerThreads; url: typeof NodeUrl; module: typeof NodeModule } | undefined;
+function node(): { workerThreads: typeof WorkerThreads; url: typeof NodeUrl; module: typeof NodeModule } {
+  if (builtins !== undefined) return builtins;
+  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof getBuiltinModule !== 'function') throw new Error('AsyncVectorEnv needs Node.js ≥ 20.16 (worker_threads via process.getBuiltinModule)');
+  builtins = {
+    workerThreads: getBuiltinModule('node:worker_threads') as typeof WorkerThreads,
+    url: getBuiltinModule('node:url') as typeof NodeUrl,
+    module: getBuiltinModule('node:module') as typeof NodeModule,
+  };
+  return builtins;
+}
+
 /** File URL of tsx's ESM register API (`tsx/esm/api`, its `import` condition). */
 function resolveTsxEsmApi(): string {
   const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
@@ -70,7 +89,8 @@ function resolveTsxEsmApi(): string {
     }
   }
   // require.resolve gives the `require` build (index.cjs); its ESM sibling is index.mjs.
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const { url, module } = node();
+  return url.pathToFileURL(module.createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }
 
 /**
@@ -148,15 +168,16 @@ export class AsyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Ob
     this.autoresetEnvs = new Uint8Array(numEnvs);
     this.flags = new Int32Array(new SharedArrayBuffer(4 * numEnvs));
 
+    const { workerThreads, url } = node();
     const entry = workerEntry();
-    const workerModule = options.workerModule === undefined ? undefined : String(options.workerModule instanceof URL ? options.workerModule.href : pathToFileURL(options.workerModule).href);
+    const workerModule = options.workerModule === undefined ? undefined : String(options.workerModule instanceof URL ? options.workerModule.href : url.pathToFileURL(options.workerModule).href);
     this.workers = [];
     for (let index = 0; index < numEnvs; index++) {
-      const channel = new MessageChannel();
+      const channel = new workerThreads.MessageChannel();
       const data: WorkerStartData = { index, id, kwargs, makeOptions, workerModule, port: channel.port2, flags: this.flags };
       // Workers inherit the parent's Node flags; --input-type (valid only for -e/stdin) would break the worker's entry.
       const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-      const worker = new Worker(entry.script, { eval: entry.eval, workerData: data, transferList: [channel.port2], execArgv });
+      const worker = new workerThreads.Worker(entry.script, { eval: entry.eval, workerData: data, transferList: [channel.port2], execArgv });
       worker.unref();
       this.workers.push({ worker, port: channel.port1 });
     }
@@ -183,7 +204,7 @@ export class AsyncVectorEnv<ObsBatch = any, ActBatch = any> extends VectorEnv<Ob
         if (Date.now() > deadline) throw new Error(`AsyncVectorEnv: sub-env ${index} did not answer '${what}' within ${this.timeoutMs} ms (did the worker crash?)`);
         Atomics.wait(this.flags, index, 0, 50);
       }
-      const received = receiveMessageOnPort(this.workers[index].port);
+      const received = node().workerThreads.receiveMessageOnPort(this.workers[index].port);
       if (received === undefined) throw new Error(`AsyncVectorEnv: sub-env ${index} signalled but sent no reply to '${what}'`);
       const reply = received.message as WorkerReply;
       if (reply.ok) results.push(reply.result);

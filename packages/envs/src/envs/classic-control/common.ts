@@ -30,7 +30,14 @@ export interface ClassicControlResetOptions {
   yInit?: number;
 }
 
-/** Render modes of the classic-control envs. */
+/**
+ * Render modes of the classic-control envs.
+ *
+ * @example
+ * ```ts
+ * new CartPoleEnv({ renderMode: 'svg' satisfies ClassicControlRenderMode });
+ * ```
+ */
 export type ClassicControlRenderMode = 'rgb_array' | 'svg';
 
 /** Gymnasium's `maybe_parse_reset_bounds`: `options.low`/`options.high` or the defaults, checked. */

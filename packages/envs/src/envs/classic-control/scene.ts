@@ -6,7 +6,14 @@
  */
 import type { RgbFrame } from '../../core.js';
 
-/** An RGB colour, 0–255 per channel. */
+/**
+ * An RGB colour, 0–255 per channel.
+ *
+ * @example
+ * ```ts
+ * const brown: Color = [202, 152, 101];
+ * ```
+ */
 export type Color = readonly [number, number, number];
 
 /**

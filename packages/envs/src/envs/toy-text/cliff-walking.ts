@@ -9,7 +9,14 @@ import { rejectUnknownOptions } from '../../errors.js';
 import { describeValue } from '../../spaces.js';
 import { TabularEnv, type Transition } from './tabular.js';
 
-/** Action ids (Gymnasium cliffwalking.py: UP = 0, RIGHT = 1, DOWN = 2, LEFT = 3). */
+/**
+ * Action ids (Gymnasium cliffwalking.py: UP = 0, RIGHT = 1, DOWN = 2, LEFT = 3).
+ *
+ * @example
+ * ```ts
+ * env.step(CliffWalkingAction.RIGHT);
+ * ```
+ */
 export const CliffWalkingAction = { UP: 0, RIGHT: 1, DOWN: 2, LEFT: 3 } as const;
 
 const ROWS = 4;

@@ -10,7 +10,14 @@ import { rejectUnknownOptions } from '../../errors.js';
 import { describeValue } from '../../spaces.js';
 import { TabularEnv, colorize, type Transition } from './tabular.js';
 
-/** Action ids (Gymnasium frozen_lake.py: LEFT = 0, DOWN = 1, RIGHT = 2, UP = 3). */
+/**
+ * Action ids (Gymnasium frozen_lake.py: LEFT = 0, DOWN = 1, RIGHT = 2, UP = 3).
+ *
+ * @example
+ * ```ts
+ * env.step(FrozenLakeAction.DOWN);
+ * ```
+ */
 export const FrozenLakeAction = { LEFT: 0, DOWN: 1, RIGHT: 2, UP: 3 } as const;
 
 /**

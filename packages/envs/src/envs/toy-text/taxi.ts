@@ -9,10 +9,24 @@ import { rejectUnknownOptions } from '../../errors.js';
 import { describeValue } from '../../spaces.js';
 import { TabularEnv, colorize, type Transition } from './tabular.js';
 
-/** Action ids (Gymnasium taxi.py): 0 south, 1 north, 2 east, 3 west, 4 pickup, 5 drop-off. */
+/**
+ * Action ids (Gymnasium taxi.py): 0 south, 1 north, 2 east, 3 west, 4 pickup, 5 drop-off.
+ *
+ * @example
+ * ```ts
+ * env.step(TaxiAction.PICKUP);
+ * ```
+ */
 export const TaxiAction = { SOUTH: 0, NORTH: 1, EAST: 2, WEST: 3, PICKUP: 4, DROPOFF: 5 } as const;
 
-/** The map; `:` is a passable divider and `|` a wall (Gymnasium `MAP`). */
+/**
+ * The map; `:` is a passable divider and `|` a wall (Gymnasium `MAP`).
+ *
+ * @example
+ * ```ts
+ * console.log(TAXI_MAP.join('\n'));
+ * ```
+ */
 export const TAXI_MAP: readonly string[] = Object.freeze([
   '+---------+',
   '|R: | : :G|',
@@ -23,7 +37,14 @@ export const TAXI_MAP: readonly string[] = Object.freeze([
   '+---------+',
 ]);
 
-/** Pick-up/drop-off squares R, G, Y, B as `[row, col]` (Gymnasium `locs`). */
+/**
+ * Pick-up/drop-off squares R, G, Y, B as `[row, col]` (Gymnasium `locs`).
+ *
+ * @example
+ * ```ts
+ * const [row, col] = TAXI_LOCATIONS[0]; // R at (0, 0)
+ * ```
+ */
 export const TAXI_LOCATIONS: readonly (readonly [number, number])[] = Object.freeze([
   [0, 0],
   [0, 4],
