@@ -479,8 +479,23 @@ function closeBound(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-8 + 1e-5 * Math.abs(b);
 }
 
+/** Shortest decimal that reads back as the same float32 (numpy prints float32 this way). */
+function shortestFloat32(x: number): string {
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = x.toPrecision(digits);
+    if (Math.fround(Number(text)) === x) return String(Number(text));
+  }
+  return String(x);
+}
+
 function shortBounds(bounds: ArrayLike<number>): string {
-  const formatValue = (x: number): string => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x));
+  const float32 = bounds instanceof Float32Array;
+  const formatValue = (x: number): string => {
+    if (x === Infinity) return 'inf';
+    if (x === -Infinity) return '-inf';
+    if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
+    return float32 ? shortestFloat32(x) : String(x);
+  };
   const first = bounds[0];
   let uniform = true;
   for (let i = 1; i < bounds.length; i++) if (bounds[i] !== first) uniform = false;
