@@ -5,7 +5,14 @@
 
 import { MATMUL_SCRATCH_BYTES } from './matmul';
 
-export { matmul, matmulClaimRows, matmulPlan, matmulPrepareB, matmulPreparedBFloats } from './matmul';
+export {
+  matmul,
+  matmulClaimRows,
+  matmulOpenClaims,
+  matmulPlan,
+  matmulPrepareB,
+  matmulPreparedBFloats,
+} from './matmul';
 export { softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from './softmax';
 export { layerNorm, layerNormBackward } from './layer_norm';
 export { adam } from './adam';

@@ -566,20 +566,40 @@ export function matmul(
 }
 
 /**
- * The per-thread body of a parallel matmul (k > 0): claims chunks of `chunkRows` flattened output
- * rows from the i32 counter at `counter` (atomically, so faster threads take more chunks) until all
- * `rows` are done, running `plan` with B as prepared by matmulPrepareB (at `prepared`; one matrix for
- * every item when sharedPrepared). Every participating thread calls it with its own scratch.
+ * The per-thread body of a parallel matmul (k > 0), run by the main thread and by every worker
+ * that wakes in time. Claims chunks of `chunkRows` flattened output rows from the 64-bit word at
+ * `claims` (high half: the job's tag, low half: next unclaimed row) with compare-and-swap, so a
+ * thread holding stale arguments from an earlier job can never claim rows of a later one; runs
+ * `plan` on each chunk with B as prepared by matmulPrepareB (at `prepared`; one matrix for every
+ * item when sharedPrepared); adds the rows it finished to the i32 at `done` (waking the waiter once
+ * all `rows` are done) and counts itself in the i32 at `done + 4` when it claimed anything.
  */
 export function matmulClaimRows(
   plan: i32, a: usize, b: usize, prepared: usize, sharedPrepared: bool, c: usize, m: i32, k: i32, n: i32,
   transA: bool, transB: bool, aBatchStride: i32, bBatchStride: i32, rows: i32,
-  counter: usize, chunkRows: i32, scratch: usize,
+  claims: usize, tag: i32, chunkRows: i32, done: usize, scratch: usize,
 ): void {
+  const tagBits = <i64>tag << 32;
+  let participated = false;
   for (;;) {
-    const start = atomic.add<i32>(counter, chunkRows);
-    if (start >= rows) return;
+    const current = atomic.load<i64>(claims);
+    const start = <i32>current;
+    if ((current & 0xffffffff00000000) != tagBits || start >= rows) return;
+    const end = min(rows, start + chunkRows);
+    if (atomic.cmpxchg<i64>(claims, current, tagBits | <i64><u32>end) != current) continue;
+    if (!participated) {
+      participated = true;
+      atomic.add<i32>(done + 4, 1);
+    }
     runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride,
-      start, min(rows, start + chunkRows), scratch);
+      start, end, scratch);
+    if (atomic.add<i32>(done, end - start) + (end - start) >= rows) atomic.notify(done, 1);
   }
+}
+
+/** Opens job `tag` for claiming: stores the claim word (tag, row 0) and clears the done and participant counts. */
+export function matmulOpenClaims(claims: usize, tag: i32, done: usize): void {
+  atomic.store<i32>(done, 0);
+  atomic.store<i32>(done + 4, 0);
+  atomic.store<i64>(claims, <i64>tag << 32);
 }

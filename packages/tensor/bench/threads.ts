@@ -10,7 +10,7 @@ import { busyCores, waitForQuiet } from './machine';
 
 const kernels = wasmKernels()!;
 const cores = os.availableParallelism();
-const sizes = [64, 96, 128, 144, 160, 192, 256, 384];
+const sizes = (process.env.SIZES ?? "64,96,128,144,160,192,256,384").split(",").map(Number);
 
 function randomArray(length: number): Float32Array {
   return Float32Array.from({ length }, () => Math.random() * 2 - 1);

@@ -114,32 +114,29 @@ describe('wasm matmul', () => {
   it('splits large products across worker threads with the same results', async () => {
     setNumThreads(2);
     const random = seededRandom(6);
-    // Start the workers, then wait until a large call actually uses two threads.
-    const a = randomArray(random, 256 * 256);
-    const b = randomArray(random, 256 * 256);
-    const out = new Float32Array(256 * 256);
-    for (let attempt = 0; attempt < 200; attempt++) {
-      kernels!.matmul(a, b, out, 1, 256, 256, 256, false, false, 0, 0);
-      if (wasmMatmulThreadsUsed() === 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(wasmMatmulThreadsUsed()).toBe(2);
-    for (const [transA, transB] of transposeCombinations) {
-      check(random, 1, 257, 190, 203, transA, transB);
-      expect(wasmMatmulThreadsUsed()).toBe(2);
-    }
+    // Workers join a product only if they wake while rows are left, so repeat each product (all
+    // results are checked) until both threads have taken part.
+    const checkOnTwoThreads = async (
+      batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
+      aBatchStride = m * k, bBatchStride = k * n,
+    ) => {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        check(random, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+        if (wasmMatmulThreadsUsed() === 2) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect.fail(`batch ${batch} (${m}x${k})@(${k}x${n}) never ran on two threads`);
+    };
+    for (const [transA, transB] of transposeCombinations) await checkOnTwoThreads(1, 257, 190, 203, transA, transB);
     // Every plan: packed (several K and N blocks in the shared packed B, and one packed B per item),
     // direct, direct over transposed copies of B, and dot products.
-    check(random, 1, 100, 600, 1030, false, true);
-    expect(wasmMatmulThreadsUsed()).toBe(2);
-    check(random, 2, 64, 300, 300, true, false);
-    expect(wasmMatmulThreadsUsed()).toBe(2);
-    check(random, 200, 5, 100, 100, false, true);
-    expect(wasmMatmulThreadsUsed()).toBe(2);
+    await checkOnTwoThreads(1, 100, 600, 1030, false, true);
+    await checkOnTwoThreads(2, 64, 300, 300, true, false);
+    await checkOnTwoThreads(200, 5, 100, 100, false, true);
     // Row chunks that cross batch items, with every stride kind.
-    check(random, 3, 99, 160, 170, false, false);
-    check(random, 3, 99, 160, 170, true, true, 99 * 160 + 1, 0);
-    check(random, 5, 61, 160, 170, false, true, 0, 160 * 170);
+    await checkOnTwoThreads(3, 99, 160, 170, false, false);
+    await checkOnTwoThreads(3, 99, 160, 170, true, true, 99 * 160 + 1, 0);
+    await checkOnTwoThreads(5, 61, 160, 170, false, true, 0, 160 * 170);
     // One thread gives the same answer.
     setNumThreads(1);
     check(random, 1, 257, 190, 203, false, false);
@@ -147,12 +144,6 @@ describe('wasm matmul', () => {
     // Workers stopped explicitly come back on demand.
     setNumThreads(2);
     terminateWorkers();
-    check(random, 1, 257, 190, 203, false, false);
-    expect(wasmMatmulThreadsUsed()).toBe(1); // the new workers are not ready yet: never waited for
-    for (let attempt = 0; attempt < 200 && wasmMatmulThreadsUsed() < 2; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      check(random, 1, 257, 190, 203, true, false);
-    }
-    expect(wasmMatmulThreadsUsed()).toBe(2);
+    await checkOnTwoThreads(1, 257, 190, 203, true, false);
   });
 });

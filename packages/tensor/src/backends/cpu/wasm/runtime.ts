@@ -9,7 +9,7 @@
 // block per participating thread). The module keeps no state, so every call reuses the region.
 
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './generated/kernels';
-import { CLAIM_COUNTER_OFFSET, CONTROL_BYTES, MATMUL_ARGUMENT_COUNT, MAX_THREADS, ThreadPool } from './thread_pool';
+import { CLAIM_ARGUMENT_COUNT, CLAIMS_OFFSET, CONTROL_BYTES, DONE_OFFSET, MAX_THREADS, ThreadPool } from './thread_pool';
 import type { WasmKernels } from './index';
 import { decodeBase64, withUnsharedMemory } from './module_bytes';
 import { webAssembly, type WasmMemory, type WebAssemblyNamespace } from './webassembly';
@@ -31,8 +31,9 @@ interface KernelExports {
   matmulClaimRows(
     plan: number, a: number, b: number, prepared: number, sharedPrepared: number, c: number, m: number, k: number, n: number,
     transA: number, transB: number, aBatchStride: number, bBatchStride: number, rows: number,
-    counter: number, chunkRows: number, scratch: number,
+    claims: number, tag: number, chunkRows: number, done: number, scratch: number,
   ): void;
+  matmulOpenClaims(claims: number, tag: number, done: number): void;
   softmax(x: number, out: number, rows: number, cols: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
   softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
@@ -65,7 +66,7 @@ const MAX_CHUNK_ROWS = 96;
  * microseconds, so a split only pays off once each thread gets well over that in work: measured
  * on the 2-core Zen 4 reference machine, 128^3 is about even and 160^3 already gains.
  */
-const PARALLEL_MIN_FLOPS = 2 * 64 * 64 * 64;
+const PARALLEL_MIN_FLOPS = 2 * 160 * 160 * 160;
 /** Fewest output rows worth giving one thread. */
 const PARALLEL_MIN_ROWS_PER_THREAD = 16;
 /** Arrays up to this length are copied by a loop rather than TypedArray.set (cheaper when tiny). */
@@ -176,8 +177,6 @@ interface SharedSide {
   heap: KernelHeap;
   pool: ThreadPool;
   controlOffset: number;
-  /** Int32 view of the pool's control block (for the row counter). */
-  controlWords: Int32Array;
 }
 
 /** The kernels: single-threaded calls on an instance over an ordinary memory, threaded matmuls on a shared one. */
@@ -188,8 +187,8 @@ export class KernelRuntime implements WasmKernels {
   private threads: number;
   /** Threads (main included) the most recent matmul ran on. */
   lastMatmulThreads = 0;
-  /** Argument block reused for every worker post. */
-  private readonly matmulArguments = new Int32Array(MATMUL_ARGUMENT_COUNT);
+  /** Argument block reused for every threaded matmul. */
+  private readonly claimArguments = new Int32Array(CLAIM_ARGUMENT_COUNT);
 
   constructor(
     private readonly api: WebAssemblyNamespace,
@@ -234,8 +233,7 @@ export class KernelRuntime implements WasmKernels {
       const pool = new ThreadPool(module, memory, controlOffset);
       if (!pool.available) return null;
       const heap = new KernelHeap(memory, exports, alignUp(controlOffset + CONTROL_BYTES, 64));
-      const controlWords = new Int32Array(memory.buffer, controlOffset, CONTROL_BYTES / 4);
-      this.shared = { heap, pool, controlOffset, controlWords };
+      this.shared = { heap, pool, controlOffset };
     } catch {
       this.shared = null;
     }
@@ -292,37 +290,35 @@ export class KernelRuntime implements WasmKernels {
         0, rows, scratchPointer,
       );
     } else {
-      // B is prepared once (packed or transposed, as the plan needs), then every thread claims row chunks.
-      const { pool, controlOffset, controlWords } = shared!;
+      // B is prepared once (packed or transposed, as the plan needs), then the threads claim row chunks.
+      const { pool, controlOffset } = shared!;
       const plan = exports.matmulPlan(m, k, n, transposeA, transposeB);
       const sharedPrepared = batch === 1 || bBatchStride === 0;
       const preparedItems = sharedPrepared ? 1 : batch;
       const preparedPointer = scratchPointer;
       const preparedBytes = preparedItems * exports.matmulPreparedBFloats(plan, k, n) * 4;
       const threadScratchPointer = alignUp(preparedPointer + preparedBytes, 64);
-      const participants = workers + 1;
-      heap.reserve(threadScratchPointer + participants * this.scratchBytes);
+      heap.reserve(threadScratchPointer + (workers + 1) * this.scratchBytes);
       heap.copyIn(a, aCount, aPointer);
       heap.copyIn(b, bCount, bPointer);
       exports.matmulPrepareB(plan, bPointer, k, n, transposeB, bBatchStride, preparedItems, preparedPointer);
-      const chunkRows = matmulChunkRows(rows, participants);
-      const counterPointer = controlOffset + CLAIM_COUNTER_OFFSET;
-      Atomics.store(controlWords, CLAIM_COUNTER_OFFSET >> 2, 0);
-      const args = this.matmulArguments;
+      const chunkRows = matmulChunkRows(rows, workers + 1);
+      const claimsPointer = controlOffset + CLAIMS_OFFSET;
+      const donePointer = controlOffset + DONE_OFFSET;
+      const args = this.claimArguments;
       args[0] = plan; args[1] = aPointer; args[2] = bPointer; args[3] = preparedPointer; args[4] = sharedPrepared ? 1 : 0;
       args[5] = cPointer; args[6] = m; args[7] = k; args[8] = n; args[9] = transposeA; args[10] = transposeB;
-      args[11] = aBatchStride; args[12] = bBatchStride; args[13] = rows; args[14] = counterPointer; args[15] = chunkRows;
-      pool.begin(workers);
-      for (let worker = 0; worker < workers; worker++) {
-        args[16] = threadScratchPointer + (worker + 1) * this.scratchBytes;
-        pool.postMatmul(worker, args);
-      }
+      args[11] = aBatchStride; args[12] = bBatchStride; args[13] = rows; args[14] = claimsPointer;
+      const tag = pool.nextTag();
+      args[15] = tag; args[16] = chunkRows; args[17] = donePointer;
+      pool.publish(args, threadScratchPointer, this.scratchBytes, workers, () =>
+        exports.matmulOpenClaims(claimsPointer, tag, donePointer),
+      );
       exports.matmulClaimRows(
         plan, aPointer, bPointer, preparedPointer, sharedPrepared ? 1 : 0, cPointer, m, k, n, transposeA, transposeB,
-        aBatchStride, bBatchStride, rows, counterPointer, chunkRows, threadScratchPointer,
+        aBatchStride, bBatchStride, rows, claimsPointer, tag, chunkRows, donePointer, threadScratchPointer,
       );
-      pool.wait();
-      this.lastMatmulThreads = participants;
+      this.lastMatmulThreads = pool.waitDone(rows);
     }
     heap.copyOut(cPointer, out, cCount);
   }

@@ -1,19 +1,19 @@
-// Worker threads that run the kernels module over the main thread's shared memory, so that one
+// Worker threads that run the kernels module over a shared memory with the main thread, so that one
 // large matmul can be split by output rows across cores.
 //
-// Protocol (all words in a control block of the shared memory, read with Atomics):
-// - each worker owns a mailbox: a sequence word it waits on, a command word and the call arguments;
-// - the main thread writes the arguments, sets `pending` to the number of workers it posted to,
-//   bumps each mailbox's sequence word and notifies it, then works alongside them, and finally
-//   waits on `pending` until the last worker to finish brings it to zero and notifies; the work
-//   itself is shared out inside the module, by claiming row chunks from a counter in this block,
-//   so a thread slowed by other processes simply takes fewer chunks;
-// - a worker sets its ready word once its instance exists: until then the main thread never posts
-//   to it (and so never waits for worker start-up);
-// - every worker gets a unique token, written to its mailbox's owner word when it is started, so a
-//   stopped worker that has not yet exited can never take (or count as ready for) a later job;
-// - a worker that throws still counts down `pending` and raises the error word, so the main
-//   thread never waits forever.
+// Protocol (words of a control block in the shared memory, accessed with Atomics):
+// - the main thread publishes a job like a seqlock: it makes the job word odd, writes the
+//   arguments, opens the claim word for the job's tag, makes the job word even (the tag) and
+//   wakes every worker; then it works on the job itself;
+// - a worker that wakes reads the arguments, re-reads the job word to be sure they are whole, and
+//   claims row chunks inside the module with compare-and-swap on a (tag, next row) word; a worker
+//   that wakes late, or holds arguments of an older job, finds nothing to claim and sleeps again;
+// - finished rows are counted in a done word; the main thread waits only until every row is done,
+//   never for a worker that has claimed nothing, so a worker that is slow to start or wake (on a
+//   machine busy with other processes) costs nothing; the main thread just claims more chunks;
+// - each worker has an owner word holding its token; a worker whose token is gone exits, so one
+//   that was stopped cannot take part in later jobs even if it has not exited yet;
+// - a worker that throws raises the error word and wakes the main thread, which then throws.
 // Workers are created inline (`eval`) so the code survives bundling, and are unref'd so they
 // never keep the process alive.
 
@@ -27,57 +27,54 @@ export const MAX_THREADS = 16;
 const MAX_WORKER_FAILURES = 3;
 
 /** Word indices inside the control block. */
-const PENDING = 0;
+const JOB = 0;
 const ERROR = 1;
-const CLAIM = 2;
-const READY_BASE = 16;
-const MAILBOX_BASE = READY_BASE + MAX_THREADS;
-const MAILBOX_WORDS = 24;
-/** Offsets inside one mailbox. */
-const SEQUENCE = 0;
-const OWNER = 1;
-const COMMAND = 2;
-const ARGUMENTS = 3;
-/** Mailbox commands. */
-const COMMAND_MATMUL = 1;
-const COMMAND_STOP = 2;
+/** A 64-bit word (two i32 words, 8-byte aligned): the job's tag and the next unclaimed row. */
+const CLAIMS = 2;
+/** Rows finished, then threads that claimed at least one chunk (the module writes both). */
+const DONE = 4;
+const PARTICIPANTS = 5;
+const ARGUMENT_BASE = 8;
+/** Argument words: the module's matmulClaimRows arguments except the scratch, then these three. */
+export const CLAIM_ARGUMENT_COUNT = 18;
+const SCRATCH_BASE = ARGUMENT_BASE + CLAIM_ARGUMENT_COUNT;
+const SCRATCH_STRIDE = SCRATCH_BASE + 1;
+const WORKER_LIMIT = SCRATCH_BASE + 2;
+const OWNER_BASE = 32;
+const CONTROL_WORDS = OWNER_BASE + MAX_THREADS;
 
 /** Bytes the control block occupies in the shared memory. */
-export const CONTROL_BYTES = (MAILBOX_BASE + MAX_THREADS * MAILBOX_WORDS) * 4;
+export const CONTROL_BYTES = CONTROL_WORDS * 4;
+/** Byte offsets, inside the control block, of the claim word and of the done counter. */
+export const CLAIMS_OFFSET = CLAIMS * 4;
+export const DONE_OFFSET = DONE * 4;
 
-/** Byte offset, inside the control block, of the row counter threads claim matmul chunks from. */
-export const CLAIM_COUNTER_OFFSET = CLAIM * 4;
-
-/** Number of Int32 arguments of the module's `matmulClaimRows` export. */
-export const MATMUL_ARGUMENT_COUNT = 17;
-
-/** The worker's whole program: instantiate the module, mark ready, serve the mailbox until told to stop. */
+/** The worker's whole program: instantiate the module, then take part in every job until its token is revoked. */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, controlOffset, index, token } = workerData;
-const control = new Int32Array(memory.buffer, controlOffset, ${CONTROL_BYTES / 4});
-const mailbox = ${MAILBOX_BASE} + index * ${MAILBOX_WORDS};
-const instance = new WebAssembly.Instance(module, { env: { memory } });
-const matmulClaimRows = instance.exports.matmulClaimRows;
-let seen = Atomics.load(control, mailbox + ${SEQUENCE});
-if (Atomics.load(control, mailbox + ${OWNER}) === token) Atomics.store(control, ${READY_BASE} + index, token);
-for (;;) {
-  Atomics.wait(control, mailbox + ${SEQUENCE}, seen);
-  const sequence = Atomics.load(control, mailbox + ${SEQUENCE});
-  if (sequence === seen) continue;
-  seen = sequence;
-  if (Atomics.load(control, mailbox + ${OWNER}) !== token) break;
-  const command = control[mailbox + ${COMMAND}];
-  if (command === ${COMMAND_STOP}) break;
+const control = new Int32Array(memory.buffer, controlOffset, ${CONTROL_WORDS});
+const claimRows = new WebAssembly.Instance(module, { env: { memory } }).exports.matmulClaimRows;
+const args = new Int32Array(${CLAIM_ARGUMENT_COUNT + 3});
+let seen = -1;
+while (Atomics.load(control, ${OWNER_BASE} + index) === token) {
+  const job = Atomics.load(control, ${JOB});
+  if (job === seen || (job & 1) !== 0) {
+    Atomics.wait(control, ${JOB}, job);
+    continue;
+  }
+  for (let i = 0; i < args.length; i++) args[i] = Atomics.load(control, ${ARGUMENT_BASE} + i);
+  if (Atomics.load(control, ${JOB}) !== job) continue;
+  seen = job;
+  if (index >= args[${WORKER_LIMIT - ARGUMENT_BASE}]) continue;
   try {
-    const a = mailbox + ${ARGUMENTS};
-    matmulClaimRows(control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5],
-      control[a + 6], control[a + 7], control[a + 8], control[a + 9], control[a + 10], control[a + 11], control[a + 12],
-      control[a + 13], control[a + 14], control[a + 15], control[a + 16]);
+    claimRows(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9],
+      args[10], args[11], args[12], args[13], args[14], args[15], args[16], args[17],
+      args[${SCRATCH_BASE - ARGUMENT_BASE}] + (index + 1) * args[${SCRATCH_STRIDE - ARGUMENT_BASE}]);
   } catch (error) {
     Atomics.store(control, ${ERROR}, 1);
+    Atomics.notify(control, ${DONE});
   }
-  if (Atomics.sub(control, ${PENDING}, 1) === 1) Atomics.notify(control, ${PENDING});
 }
 `;
 
@@ -87,7 +84,7 @@ type WorkerConstructor = typeof NodeWorker;
 function workerConstructor(): WorkerConstructor | null {
   try {
     const module = globalThis.process?.getBuiltinModule?.('node:worker_threads') as
-      | { Worker: WorkerConstructor; isMainThread: boolean }
+      | { Worker: WorkerConstructor }
       | undefined;
     return module?.Worker ?? null;
   } catch {
@@ -99,8 +96,9 @@ function workerConstructor(): WorkerConstructor | null {
 export class ThreadPool {
   private readonly control: Int32Array;
   private readonly workers: (NodeWorker | null)[] = [];
-  private readonly tokens: number[] = [];
   private nextToken = 1;
+  /** The last published job tag (even). */
+  private job = 0;
   private readonly Worker: WorkerConstructor | null = workerConstructor();
   /** Set when a worker could not be created, or kept dying; the pool then stays single-threaded. */
   private broken = false;
@@ -112,7 +110,7 @@ export class ThreadPool {
     private readonly memory: WasmMemory,
     private readonly controlOffset: number,
   ) {
-    this.control = new Int32Array(memory.buffer, controlOffset, CONTROL_BYTES / 4);
+    this.control = new Int32Array(memory.buffer, controlOffset, CONTROL_WORDS);
   }
 
   /** Whether this environment can start workers at all. */
@@ -121,64 +119,73 @@ export class ThreadPool {
   }
 
   /**
-   * Starts (without waiting) the missing ones of the first `workerCount` workers; any beyond stay
-   * parked. Returns how many of the first `workerCount` are ready to take work now.
+   * Starts (without waiting for them) the missing ones of the first `workerCount` workers; any
+   * beyond stay parked. Returns how many of the first `workerCount` exist (started or starting).
    */
   ensureWorkers(workerCount: number): number {
     if (!this.available) return 0;
+    let alive = 0;
     for (let index = 0; index < workerCount; index++) {
       if (!this.workers[index]) this.start(index);
+      if (this.workers[index]) alive++;
     }
-    return this.readyCount(workerCount);
+    return alive;
   }
 
-  /** Number of consecutive ready workers from index 0 (jobs go to indices below it). */
-  readyCount(workerCount: number): number {
-    let ready = 0;
-    while (ready < workerCount && ready < this.workers.length) {
-      if (!this.workers[ready] || Atomics.load(this.control, READY_BASE + ready) !== this.tokens[ready]) break;
-      ready++;
-    }
-    return ready;
+  /** The tag the next published job gets (it goes into the claim arguments). */
+  nextTag(): number {
+    return (this.job + 2) | 0;
   }
 
-  /** Declares how many workers the next posts go to; call before posting. */
-  begin(workerCount: number): void {
+  /**
+   * Publishes the job tagged nextTag(): `claimArguments` are matmulClaimRows' arguments without the
+   * scratch; worker i gets scratch at scratchBase + (i + 1) * scratchStride; workers from index
+   * `workerLimit` on sit it out. `openClaims` must store the claim word for the tag (the module does
+   * that, as one 64-bit store). The caller then works on the job itself and calls `waitDone`.
+   */
+  publish(
+    claimArguments: ArrayLike<number>, scratchBase: number, scratchStride: number, workerLimit: number,
+    openClaims: () => void,
+  ): void {
+    const tag = this.nextTag();
+    Atomics.store(this.control, JOB, this.job + 1); // odd: arguments being written
+    for (let i = 0; i < CLAIM_ARGUMENT_COUNT; i++) Atomics.store(this.control, ARGUMENT_BASE + i, claimArguments[i]);
+    Atomics.store(this.control, SCRATCH_BASE, scratchBase);
+    Atomics.store(this.control, SCRATCH_STRIDE, scratchStride);
+    Atomics.store(this.control, WORKER_LIMIT, workerLimit);
     Atomics.store(this.control, ERROR, 0);
-    Atomics.store(this.control, PENDING, workerCount);
+    openClaims();
+    this.job = tag;
+    Atomics.store(this.control, JOB, tag);
+    Atomics.notify(this.control, JOB);
   }
 
-  /** Posts one `matmulClaimRows` call (the module export's arguments) to a ready worker. */
-  postMatmul(index: number, args: ArrayLike<number>): void {
-    const mailbox = MAILBOX_BASE + index * MAILBOX_WORDS;
-    for (let i = 0; i < MATMUL_ARGUMENT_COUNT; i++) this.control[mailbox + ARGUMENTS + i] = args[i];
-    this.control[mailbox + COMMAND] = COMMAND_MATMUL;
-    Atomics.add(this.control, mailbox + SEQUENCE, 1);
-    Atomics.notify(this.control, mailbox + SEQUENCE);
-  }
-
-  /** Blocks until every worker posted to since `begin` has finished; throws if one of them failed. */
-  wait(): void {
+  /** Blocks until `rows` rows of the current job are done; returns how many threads took part. */
+  waitDone(rows: number): number {
     for (;;) {
-      const pending = Atomics.load(this.control, PENDING);
-      if (pending === 0) break;
-      Atomics.wait(this.control, PENDING, pending);
+      if (Atomics.load(this.control, ERROR) !== 0) throw new Error('wasm matmul failed in a worker thread');
+      const done = Atomics.load(this.control, DONE);
+      if (done >= rows) return Atomics.load(this.control, PARTICIPANTS);
+      Atomics.wait(this.control, DONE, done);
     }
-    if (Atomics.load(this.control, ERROR) !== 0) throw new Error('wasm matmul failed in a worker thread');
   }
 
   /** Stops every worker. */
   terminate(): void {
-    for (let index = 0; index < this.workers.length; index++) this.stop(index);
+    for (let index = 0; index < this.workers.length; index++) {
+      const worker = this.workers[index];
+      if (!worker) continue;
+      this.workers[index] = null;
+      Atomics.store(this.control, OWNER_BASE + index, 0);
+      void worker.terminate();
+    }
     this.workers.length = 0;
+    Atomics.notify(this.control, JOB);
   }
 
   private start(index: number): void {
     const token = this.nextToken++;
-    const mailbox = MAILBOX_BASE + index * MAILBOX_WORDS;
-    Atomics.store(this.control, READY_BASE + index, 0);
-    Atomics.store(this.control, mailbox + OWNER, token);
-    this.tokens[index] = token;
+    Atomics.store(this.control, OWNER_BASE + index, token);
     try {
       const worker = new this.Worker!(workerSource, {
         eval: true,
@@ -199,18 +206,5 @@ export class ThreadPool {
     if (this.workers[index] !== worker) return;
     this.workers[index] = null;
     if (++this.failures >= MAX_WORKER_FAILURES) this.broken = true;
-  }
-
-  private stop(index: number): void {
-    const worker = this.workers[index];
-    if (!worker) return;
-    const mailbox = MAILBOX_BASE + index * MAILBOX_WORDS;
-    Atomics.store(this.control, READY_BASE + index, 0);
-    Atomics.store(this.control, mailbox + OWNER, 0);
-    this.control[mailbox + COMMAND] = COMMAND_STOP;
-    Atomics.add(this.control, mailbox + SEQUENCE, 1);
-    Atomics.notify(this.control, mailbox + SEQUENCE);
-    this.workers[index] = null;
-    void worker.terminate();
   }
 }
