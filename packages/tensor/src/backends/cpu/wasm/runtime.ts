@@ -62,11 +62,11 @@ const TILE_ROWS = 4;
 const MIN_CHUNK_ROWS = 16;
 const MAX_CHUNK_ROWS = 96;
 /**
- * Matmuls below this many flops stay on the calling thread. Waking a worker costs tens of
- * microseconds, so a split only pays off once each thread gets well over that in work: measured
- * on the 2-core Zen 4 reference machine, 128^3 is about even and 160^3 already gains.
+ * Matmuls below this many flops stay on the calling thread. Measured with bench/threads.ts on the
+ * 2-core Zen 4 reference machine, quiet, two threads against one: 96^3 1.0x, 128^3 1.2x, 160^3
+ * 1.36x, 256^3 1.7x, 512^3 1.9x (a worker takes ~50 us to wake; the wake-up call hides most of it).
  */
-const PARALLEL_MIN_FLOPS = 2 * 160 * 160 * 160;
+const PARALLEL_MIN_FLOPS = 2 * 128 * 128 * 128;
 /** Fewest output rows worth giving one thread. */
 const PARALLEL_MIN_ROWS_PER_THREAD = 16;
 /** Arrays up to this length are copied by a loop rather than TypedArray.set (cheaper when tiny). */
@@ -292,6 +292,7 @@ export class KernelRuntime implements WasmKernels {
     } else {
       // B is prepared once (packed or transposed, as the plan needs), then the threads claim row chunks.
       const { pool, controlOffset } = shared!;
+      pool.wake(workers);
       const plan = exports.matmulPlan(m, k, n, transposeA, transposeB);
       const sharedPrepared = batch === 1 || bBatchStride === 0;
       const preparedItems = sharedPrepared ? 1 : batch;

@@ -11,6 +11,9 @@
 // - finished rows are counted in a done word; the main thread waits only until every row is done,
 //   never for a worker that has claimed nothing, so a worker that is slow to start or wake (on a
 //   machine busy with other processes) costs nothing; the main thread just claims more chunks;
+// - waking a sleeping thread takes ~50 us here (more on a busy machine), so the main thread sends
+//   a wake-up call as soon as it knows a matmul will be split, before copying the operands in:
+//   invited workers wake and poll the job word until the job appears (or for at most SPIN_MS);
 // - each worker has an owner word holding its token; a worker whose token is gone exits, so one
 //   that was stopped cannot take part in later jobs even if it has not exited yet;
 // - a worker that throws raises the error word and wakes the main thread, which then throws.
@@ -34,6 +37,9 @@ const CLAIMS = 2;
 /** Rows finished, then threads that claimed at least one chunk (the module writes both). */
 const DONE = 4;
 const PARTICIPANTS = 5;
+/** Wake-up calls: a sequence number, and how many workers the coming job invites. */
+const WAKE = 6;
+const WAKE_LIMIT = 7;
 const ARGUMENT_BASE = 8;
 /** Argument words: the module's matmulClaimRows arguments except the scratch, then these three. */
 export const CLAIM_ARGUMENT_COUNT = 18;
@@ -42,6 +48,9 @@ const SCRATCH_STRIDE = SCRATCH_BASE + 1;
 const WORKER_LIMIT = SCRATCH_BASE + 2;
 const OWNER_BASE = 32;
 const CONTROL_WORDS = OWNER_BASE + MAX_THREADS;
+
+/** Longest a woken worker polls for the announced job before sleeping again, ms. */
+const SPIN_MS = 2;
 
 /** Bytes the control block occupies in the shared memory. */
 export const CONTROL_BYTES = CONTROL_WORDS * 4;
@@ -57,9 +66,20 @@ const control = new Int32Array(memory.buffer, controlOffset, ${CONTROL_WORDS});
 const claimRows = new WebAssembly.Instance(module, { env: { memory } }).exports.matmulClaimRows;
 const args = new Int32Array(${CLAIM_ARGUMENT_COUNT + 3});
 let seen = -1;
+let wakeSeen = Atomics.load(control, ${WAKE});
 while (Atomics.load(control, ${OWNER_BASE} + index) === token) {
   const job = Atomics.load(control, ${JOB});
   if (job === seen || (job & 1) !== 0) {
+    const wake = Atomics.load(control, ${WAKE});
+    if (wake !== wakeSeen) {
+      // A job is coming: poll for it rather than sleep through another wake-up.
+      wakeSeen = wake;
+      if (index < Atomics.load(control, ${WAKE_LIMIT})) {
+        const until = performance.now() + ${SPIN_MS};
+        while (Atomics.load(control, ${JOB}) === job && performance.now() < until) {}
+        continue;
+      }
+    }
     Atomics.wait(control, ${JOB}, job);
     continue;
   }
@@ -130,6 +150,13 @@ export class ThreadPool {
       if (this.workers[index]) alive++;
     }
     return alive;
+  }
+
+  /** Tells the first `workerLimit` workers a job is coming, so that they are awake when it is published. */
+  wake(workerLimit: number): void {
+    Atomics.store(this.control, WAKE_LIMIT, workerLimit);
+    Atomics.add(this.control, WAKE, 1);
+    Atomics.notify(this.control, JOB);
   }
 
   /** The tag the next published job gets (it goes into the claim arguments). */
