@@ -7,7 +7,8 @@
 //   npx tsx bench/matmul.ts --quick    # fewer samples
 //   node --experimental-wasm-relaxed-simd --import tsx bench/matmul.ts   # the fused multiply-add build
 //
-// Other processes share the machine, so each figure is the median (and best) over samples.
+// Other processes share the machine, so it first waits (up to 2 minutes) for a quiet moment, prints
+// the load it saw, and reports each figure as the median (and best) over samples.
 
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import {
   wasmKernelVariant,
   wasmMatmulThreadsUsed,
 } from '../src/backends/cpu/wasm/index';
+import { busyCores, waitForQuiet } from './machine';
 
 const quick = process.argv.includes('--quick');
 const kernels = wasmKernels();
@@ -88,6 +90,7 @@ async function loadTfjsWasm() {
 async function main(): Promise<void> {
   const sizes = [64, 256, 1024];
   console.log(`wasm kernels: ${wasmKernelVariant()} build, ${cores} cores, Node ${process.version}`);
+  console.log(`other load before measuring: ${waitForQuiet(0.3, 120_000)?.toFixed(2) ?? '?'} cores busy (waited up to 2 min for < 0.3)`);
 
   // -- Matmul throughput -------------------------------------------------------------------------
   const ours: Record<string, Record<number, Timing>> = { '1 thread': {}, [`${cores} threads`]: {} };
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
   };
   const tt = time(forwardTransposed);
   console.log(`batch-1 policy forward (3 matmuls + 2 tanh), W as (out, in), x @ W^T: ${(tt.medianMs * 1000).toFixed(2)} µs median, ${(tt.bestMs * 1000).toFixed(2)} µs best`);
-  console.log(`threads now: ${getNumThreads()}`);
+  console.log(`threads now: ${getNumThreads()}; load at the end: ${busyCores()?.toFixed(2) ?? '?'} cores busy`);
 }
 
 await main();
