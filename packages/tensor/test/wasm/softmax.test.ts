@@ -97,4 +97,25 @@ describe('wasm softmax', () => {
       expect(error, `softmax([0, ${t}])`).toBeLessThanOrEqual(4e-7 * exact + 1.5e-45);
     });
   });
+
+  it('exp overflows to Infinity past 88.72 and keeps NaN (probed through logSoftmaxBackward)', () => {
+    // With dy = [-1, 0, 0, 0, 0] per row, sum(dy) = -1 and dx[j] = dy[j] + exp(y[j]).
+    const ys = [0, 1, 10, 50, 80, 88, 88.7, 88.73, 89, 100, Infinity, Number.NaN];
+    const y = new Float32Array(ys.length * 5);
+    const dy = new Float32Array(ys.length * 5);
+    ys.forEach((value, row) => {
+      y.fill(value, row * 5, row * 5 + 5);
+      dy[row * 5] = -1;
+    });
+    const dx = new Float32Array(y.length);
+    kernels.logSoftmaxBackward(y, dy, dx, ys.length, 5);
+    ys.forEach((value, row) => {
+      const got = dx[row * 5 + 1]; // columns 0-3 go through the vector body, column 4 through the scalar tail
+      const exact = Math.exp(Math.fround(value));
+      if (Number.isNaN(value)) expect(got).toBeNaN();
+      else if (exact > 3.4028234663852886e38) expect(got, `exp(${value})`).toBe(Infinity);
+      else expect(Math.abs(got - exact), `exp(${value})`).toBeLessThanOrEqual(4e-7 * exact);
+      expect(dx[row * 5 + 4], `scalar tail of exp(${value})`).toEqual(got);
+    });
+  });
 });
