@@ -123,6 +123,13 @@ export function setBackend(name: string): Backend {
   return backend;
 }
 
+/** The backend registered under `name`, or an error listing the registered names. */
+export function backendByName(name: string): Backend {
+  const backend = state.backends.get(name);
+  if (!backend) throw new Error(`unknown backend '${name}' (registered: ${[...state.backends.keys()].join(', ')})`);
+  return backend;
+}
+
 /** Names of the registered backends. */
 export function listBackends(): string[] {
   return [...state.backends.keys()];

@@ -16,6 +16,25 @@ export {
 } from './backend.js';
 export { CpuBackend, type FastKernels } from './backends/cpu/index.js';
 export {
+  createWebGPUBackend,
+  probeWebGPU,
+  useBackend,
+  describeAdapter,
+  WebGPUUnavailableError,
+  WebGPUDeviceError,
+  type WebGPUBackend,
+  type WebGPUStorage,
+  type WebGPUBackendOptions,
+  type WebGPUExecutionOptions,
+  type WebGPUAdapterSummary,
+  type WebGPUUnavailableReason,
+  type WebGPUProbe,
+  type BackendChoice,
+  type UseBackendOptions,
+  type BufferPoolStats,
+  type KernelTiming,
+} from './backends/webgpu/index.js';
+export {
   tidy,
   keep,
   dispose,
@@ -27,6 +46,7 @@ export {
   setBackend,
   registerBackend,
   listBackends,
+  backendByName,
   cpuBackend,
   type MemoryInfo,
   type TensorContainer,

@@ -5,7 +5,7 @@
 import { backward as runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import type { Backend } from './backend.js';
 import { isFloating, type DType, type TypedArray } from './dtype.js';
-import { DataBuffer, engine } from './engine.js';
+import { backendByName, DataBuffer, engine } from './engine.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 import * as creation from './ops/creation.js';
 import * as el from './ops/elementwise.js';
@@ -239,6 +239,35 @@ export class Tensor {
 
   private checkItem(op: string): void {
     if (this.size !== 1) throw new RangeError(`${op}: only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
+  }
+
+  /**
+   * This tensor's values on another backend (a backend instance or a registered name). Waits for
+   * the data only when it must cross to a different backend; on the same backend the result shares
+   * this tensor's storage. The result is always a new tensor to dispose on its own. Gradients do not
+   * flow across backends: a leaf that requires grad gives a new leaf that requires grad, any other
+   * tensor a constant.
+   *
+   * @example
+   * ```ts
+   * const gpu = await createWebGPUBackend();
+   * const w = await randn([4, 4], { requiresGrad: true }).to(gpu); // a leaf on the GPU
+   * ```
+   */
+  async to(backend: Backend | string): Promise<Tensor> {
+    const target = typeof backend === 'string' ? backendByName(backend) : backend;
+    const keepGrad = this.requiresGradFlag && this.node === null;
+    let out: Tensor;
+    if (target === this.backend) {
+      this.storage; // throws if disposed
+      this.buffer.refs++;
+      out = new Tensor(this.buffer, this.shape, this.dtype);
+    } else {
+      const values = await this.data();
+      out = Tensor.fromStorage(target, target.upload(values, this.dtype), this.shape, this.dtype);
+    }
+    if (keepGrad) out.requiresGrad = true;
+    return out;
   }
 
   /** Resolves with the elements as nested arrays. */

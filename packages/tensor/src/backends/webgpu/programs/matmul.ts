@@ -1,0 +1,102 @@
+// Batched matrix product C[b] = op(A[b]) · op(B[b]) with transposed operands read in place.
+//
+// Classic shared-memory tiling with register blocking: a workgroup computes a TM × TN tile of C;
+// per step of TK along k it stages the A and B tiles in workgroup memory (each load coalesced for
+// the operand's own layout, so a transposed operand costs nothing extra), then each thread
+// accumulates its RM × RN block from registers. A thread's rows and columns are interleaved
+// (row = ty + i·TY) so neighbouring threads read neighbouring words. The batch is dispatch z; a
+// batch stride of 0 broadcasts one matrix.
+
+import { type Program, type StorageBinding, type UniformField } from '../codegen.js';
+
+/** Tile shape of the matmul kernel. */
+export interface MatmulTiling {
+  /** Rows and columns of C per workgroup. */
+  tileM: number;
+  tileN: number;
+  /** Depth of one staged step along k. */
+  tileK: number;
+  /** Rows and columns of C per thread (register block). */
+  blockM: number;
+  blockN: number;
+}
+
+/** The default tiling: 64 × 64 tiles, 16 deep, 4 × 4 per thread (256 threads). */
+export const DEFAULT_MATMUL_TILING: MatmulTiling = { tileM: 64, tileN: 64, tileK: 16, blockM: 4, blockN: 4 };
+
+/** A smaller tiling for products whose m or n is small, so more workgroups run. */
+export const SMALL_MATMUL_TILING: MatmulTiling = { tileM: 32, tileN: 32, tileK: 16, blockM: 2, blockN: 2 };
+
+export class MatmulProgram implements Program {
+  readonly op = 'matmul';
+  readonly key: string;
+  readonly inputs: StorageBinding[] = [{ name: 'a', type: 'f32' }, { name: 'b', type: 'f32' }];
+  readonly outputs: StorageBinding[] = [{ name: 'c', type: 'f32' }];
+  readonly uniforms: UniformField[] = ['m', 'n', 'k', 'aBatchStride', 'bBatchStride'].map((name) => ({ name, type: 'u32' as const }));
+  readonly uniformValues: number[];
+  readonly workgroupSize: readonly [number, number, number];
+  readonly dispatch: [number, number, number];
+
+  constructor(batch: number, m: number, k: number, n: number, private readonly transA: boolean, private readonly transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling = DEFAULT_MATMUL_TILING) {
+    const { tileM, tileN, tileK, blockM, blockN } = tiling;
+    this.uniformValues = [m, n, k, aBatchStride, bBatchStride];
+    this.workgroupSize = [tileN / blockN, tileM / blockM, 1];
+    this.dispatch = [Math.ceil(n / tileN), Math.ceil(m / tileM), batch];
+    this.key = `matmul_${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}`;
+  }
+
+  main(): string {
+    const { tileM, tileN, tileK, blockM, blockN } = this.tiling;
+    const threadsX = tileN / blockN;
+    const threadsY = tileM / blockM;
+    const threads = threadsX * threadsY;
+    // Coalesced staging: consecutive threads take consecutive words of the operand as stored.
+    const loadA = this.transA
+      ? `let kk = e / ${tileM}u; let r = e % ${tileM}u; let gr = tileRow + r; let gk = k0 + kk;
+      tileA[kk * ${tileM}u + r] = select(0.0, a[aBase + gk * u.m + gr], gr < u.m && gk < u.k);`
+      : `let r = e / ${tileK}u; let kk = e % ${tileK}u; let gr = tileRow + r; let gk = k0 + kk;
+      tileA[kk * ${tileM}u + r] = select(0.0, a[aBase + gr * u.k + gk], gr < u.m && gk < u.k);`;
+    const loadB = this.transB
+      ? `let col = e / ${tileK}u; let kk = e % ${tileK}u; let gc = tileCol + col; let gk = k0 + kk;
+      tileB[kk * ${tileN}u + col] = select(0.0, b[bBase + gc * u.k + gk], gc < u.n && gk < u.k);`
+      : `let kk = e / ${tileN}u; let col = e % ${tileN}u; let gc = tileCol + col; let gk = k0 + kk;
+      tileB[kk * ${tileN}u + col] = select(0.0, b[bBase + gk * u.n + gc], gc < u.n && gk < u.k);`;
+    const accumulators = Array.from({ length: blockM }, (_, i) => `var acc${i}: array<f32, ${blockN}>;`).join('\n  ');
+    const rows = Array.from({ length: blockM }, (_, i) => `let a${i} = tileA[kk * ${tileM}u + ty + ${i * threadsY}u];`).join('\n      ');
+    const cols = Array.from({ length: blockN }, (_, j) => `let b${j} = tileB[kk * ${tileN}u + tx + ${j * threadsX}u];`).join('\n      ');
+    const fma = Array.from({ length: blockM }, (_, i) => Array.from({ length: blockN }, (_, j) => `acc${i}[${j}] = fma(a${i}, b${j}, acc${i}[${j}]);`).join(' ')).join('\n      ');
+    const store = Array.from({ length: blockM }, (_, i) =>
+      Array.from({ length: blockN }, (_, j) => `if (tileRow + ty + ${i * threadsY}u < u.m && tileCol + tx + ${j * threadsX}u < u.n) { c[cBase + (tileRow + ty + ${i * threadsY}u) * u.n + tileCol + tx + ${j * threadsX}u] = acc${i}[${j}]; }`).join('\n  '),
+    ).join('\n  ');
+    return `var<workgroup> tileA: array<f32, ${tileK * tileM}>;
+var<workgroup> tileB: array<f32, ${tileK * tileN}>;
+@compute @workgroup_size(${threadsX}, ${threadsY}, 1)
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) localId: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let tx = localId.x;
+  let ty = localId.y;
+  let batch = workgroup.z;
+  let tileRow = workgroup.y * ${tileM}u;
+  let tileCol = workgroup.x * ${tileN}u;
+  let aBase = batch * u.aBatchStride;
+  let bBase = batch * u.bBatchStride;
+  let cBase = batch * u.m * u.n;
+  ${accumulators}
+  for (var k0 = 0u; k0 < u.k; k0 = k0 + ${tileK}u) {
+    for (var e = local; e < ${tileM * tileK}u; e = e + ${threads}u) {
+      ${loadA}
+    }
+    for (var e = local; e < ${tileN * tileK}u; e = e + ${threads}u) {
+      ${loadB}
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${tileK}u; kk = kk + 1u) {
+      ${rows}
+      ${cols}
+      ${fma}
+    }
+    workgroupBarrier();
+  }
+  ${store}
+}`;
+  }
+}

@@ -1,0 +1,47 @@
+// Row-wise kernels share one geometry: a workgroup of 256 threads holds 256/T rows of T threads
+// each (T a power of two sized to the row length), and each row is reduced in workgroup memory
+// by a tree over its T threads. Short rows then fill a workgroup instead of wasting 255 threads,
+// long rows get all 256.
+
+import { flatDispatch, GROUP_INDEX, nextPowerOfTwo } from '../codegen.js';
+
+/** Threads of one workgroup of a row kernel. */
+export const ROW_WORKGROUP_SIZE = 256;
+
+/** Threads per row and workgroups for `rows` rows of `cols` elements, about `perThread` elements per thread. */
+export function rowGeometry(rows: number, cols: number, perThread = 8): { threadsPerRow: number; dispatch: [number, number, number] } {
+  const threadsPerRow = Math.min(ROW_WORKGROUP_SIZE, nextPowerOfTwo(Math.ceil(cols / perThread)));
+  const rowsPerGroup = ROW_WORKGROUP_SIZE / threadsPerRow;
+  return { threadsPerRow, dispatch: flatDispatch(rows, rowsPerGroup) };
+}
+
+/**
+ * WGSL constants and the `main` signature prologue of a row kernel: defines `lane` (0..T − 1),
+ * `row` (may be ≥ the row count: such threads only take part in barriers), `local` and `rowBase`
+ * (the row's first slot in workgroup arrays).
+ */
+export function rowPrologue(threadsPerRow: number): { constants: string; entry: string } {
+  return {
+    constants: `const THREADS_PER_ROW: u32 = ${threadsPerRow}u;\nconst ROWS_PER_GROUP: u32 = ${ROW_WORKGROUP_SIZE / threadsPerRow}u;`,
+    entry: `@compute @workgroup_size(${ROW_WORKGROUP_SIZE}, 1, 1)
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let lane = local % THREADS_PER_ROW;
+  let rowBase = local - lane;
+  let row = (${GROUP_INDEX}) * ROWS_PER_GROUP + local / THREADS_PER_ROW;`,
+  };
+}
+
+/**
+ * WGSL that reduces `shared[local]` over each row's T threads with `combine(a, b)` (an expression
+ * template) and leaves the row's result in `let <result>`. Ends with a barrier, so `shared` may be
+ * written again right after.
+ */
+export function rowReduce(shared: string, combine: (a: string, b: string) => string, result: string): string {
+  return `workgroupBarrier();
+  for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { ${shared}[local] = ${combine(`${shared}[local]`, `${shared}[local + stride]`)}; }
+    workgroupBarrier();
+  }
+  let ${result} = ${shared}[rowBase];
+  workgroupBarrier();`;
+}

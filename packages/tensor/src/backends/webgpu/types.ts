@@ -1,0 +1,158 @@
+// Public types of the WebGPU backend that do not need the GPU code loaded: the options, the adapter
+// description, and the error that says why WebGPU is unavailable.
+
+import type { Backend } from '../../backend.js';
+import type { BufferPoolStats } from './buffer_pool.js';
+import type { KernelTiming } from './dispatcher.js';
+
+/** Settings of a WebGPU backend that shape its execution. */
+export interface WebGPUExecutionOptions {
+  /** Kernels per submitted command batch (default 64). Larger batches cost less CPU per kernel. */
+  batchSize?: number;
+  /**
+   * Submit every kernel on its own and report WGSL compilation messages, so a device error names
+   * the exact op (slow; for debugging). Default false.
+   */
+  debug?: boolean;
+  /** Called with the key and WGSL source of every shader compiled (a shader dump for debugging). */
+  onShader?: (key: string, code: string) => void;
+  /** Bytes of freed buffers the pool keeps for reuse (default 1 GiB); beyond it they are destroyed. */
+  maxPooledBytes?: number;
+}
+
+/** A tensor's storage on the GPU (opaque): a pooled buffer of `size` 32-bit elements. */
+export interface WebGPUStorage {
+  /** Elements held. */
+  readonly size: number;
+}
+
+/**
+ * The WebGPU compute backend (Dawn through the `webgpu` package in Node, `navigator.gpu` in
+ * browsers): every primitive of the backend contract as a WGSL kernel, executed asynchronously.
+ * Create it with `createWebGPUBackend` or select it with `useBackend('webgpu')`.
+ *
+ * @example
+ * ```ts
+ * const gpu = await createWebGPUBackend();
+ * const before = gpu.readbacks;
+ * trainStep();                 // encodes kernels, reads nothing back
+ * await loss.item();           // the one readback
+ * console.log(gpu.readbacks - before, gpu.poolStats());
+ * ```
+ */
+export interface WebGPUBackend extends Backend<WebGPUStorage> {
+  /** The adapter this backend runs on. */
+  readonly adapter: WebGPUAdapterSummary;
+  /** True once `dispose()` ran. */
+  readonly isDisposed: boolean;
+  /** Number of `read` calls so far (each waits for the GPU): a training step should add none. */
+  readonly readbacks: number;
+  /** Command batches submitted so far. */
+  readonly submits: number;
+  /** Distinct kernels compiled so far. */
+  readonly pipelineCount: number;
+  /** Whether the adapter can time kernels on the GPU (`timestamp-query`). */
+  readonly canProfile: boolean;
+  /** Buffers and bytes in use and waiting in the pool; flat across steady training steps. */
+  poolStats(): BufferPoolStats;
+  /** Submits the kernels encoded so far without waiting for them. */
+  flush(): void;
+  /** Resolves when every kernel submitted so far has finished; rejects with a device error if one occurred. */
+  sync(): Promise<void>;
+  /** Starts timing every kernel with GPU timestamps (needs `canProfile`). */
+  startProfile(): void;
+  /** Stops timing and resolves with the GPU time of every kernel since `startProfile`. */
+  stopProfile(): Promise<KernelTiming[]>;
+  /** Drops the freed buffers the pool keeps for reuse. */
+  trimPool(): void;
+  /** Destroys the device; every tensor of this backend becomes unusable. */
+  dispose(): void;
+}
+
+/** What an adapter says about itself, and what the backend was granted on it. */
+export interface WebGPUAdapterSummary {
+  /** GPU vendor, e.g. 'nvidia', 'amd', 'apple', 'mesa' (may be empty). */
+  vendor: string;
+  /** Architecture family, e.g. 'ampere', 'rdna-3', 'software' (may be empty). */
+  architecture: string;
+  /** Device name (may be empty). */
+  device: string;
+  /** Driver's description, e.g. 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)'. */
+  description: string;
+  /** True for software/fallback adapters (lavapipe, SwiftShader). */
+  isFallbackAdapter: boolean;
+  /** Optional features the device was created with (e.g. 'timestamp-query', 'shader-f16', 'subgroups'). */
+  features: string[];
+  /** The device limits that matter for compute (requested at the adapter's maximum). */
+  limits: Record<string, number>;
+}
+
+/** Options of `createWebGPUBackend` and `useBackend`. */
+export interface WebGPUBackendOptions extends WebGPUExecutionOptions {
+  /** Which GPU to prefer on machines with several (WebGPU's `powerPreference`). */
+  powerPreference?: 'low-power' | 'high-performance';
+  /**
+   * Pick the adapter whose vendor, architecture, device or description contains this text
+   * (case-insensitive), e.g. 'nvidia' or 'llvmpipe'. Unavailable adapters are listed in the error.
+   */
+  adapterName?: string;
+  /** Extra flags for Dawn's `create()` in Node, e.g. ['backend=vulkan'] (ignored in browsers). */
+  dawnFlags?: string[];
+  /** Name to register the backend under (default 'webgpu'); use distinct names for two GPUs. */
+  name?: string;
+}
+
+/** Why WebGPU could not be used. */
+export type WebGPUUnavailableReason = 'package-missing' | 'package-failed' | 'no-adapter' | 'no-matching-adapter' | 'device-request-failed';
+
+/**
+ * Thrown by `createWebGPUBackend` and `useBackend('webgpu')` when no WebGPU device can be created;
+ * `reason` says which step failed and the message says how to fix it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await useBackend('webgpu');
+ * } catch (error) {
+ *   if (error instanceof WebGPUUnavailableError && error.reason === 'package-missing') console.log('npm install webgpu');
+ * }
+ * ```
+ */
+export class WebGPUUnavailableError extends Error {
+  constructor(
+    /** The step that failed. */
+    readonly reason: WebGPUUnavailableReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WebGPUUnavailableError';
+  }
+}
+
+/**
+ * An error of the GPU device (validation, out of memory, device lost), naming the op or the batch
+ * of ops it came from. Thrown by the next backend call (or `await t.data()`) after the error occurred.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await loss.item();
+ * } catch (error) {
+ *   if (error instanceof WebGPUDeviceError) console.log(error.kind, error.ops);
+ * }
+ * ```
+ */
+export class WebGPUDeviceError extends Error {
+  constructor(
+    message: string,
+    /** 'validation', 'out-of-memory', 'internal' or 'device-lost'. */
+    readonly kind: string,
+    /** The ops whose commands were in the failing batch. */
+    readonly ops: readonly string[],
+  ) {
+    super(message);
+    this.name = 'WebGPUDeviceError';
+  }
+}
+
