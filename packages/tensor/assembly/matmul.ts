@@ -573,18 +573,20 @@ export function matmul(
  * `plan` on each chunk with B as prepared by matmulPrepareB (at `prepared`; one matrix for every
  * item when sharedPrepared); adds the rows it finished to the i32 at `done` (waking the waiter once
  * all `rows` are done) and counts itself in the i32 at `done + 4` when it claimed anything.
+ * Returns the number of rows this thread computed.
  */
 export function matmulClaimRows(
   plan: i32, a: usize, b: usize, prepared: usize, sharedPrepared: bool, c: usize, m: i32, k: i32, n: i32,
   transA: bool, transB: bool, aBatchStride: i32, bBatchStride: i32, rows: i32,
   claims: usize, tag: i32, chunkRows: i32, done: usize, scratch: usize,
-): void {
+): i32 {
   const tagBits = <i64>tag << 32;
   let participated = false;
+  let computed = 0;
   for (;;) {
     const current = atomic.load<i64>(claims);
     const start = <i32>current;
-    if ((current & 0xffffffff00000000) != tagBits || start >= rows) return;
+    if ((current & 0xffffffff00000000) != tagBits || start >= rows) return computed;
     const end = min(rows, start + chunkRows);
     if (atomic.cmpxchg<i64>(claims, current, tagBits | <i64><u32>end) != current) continue;
     if (!participated) {
@@ -593,8 +595,10 @@ export function matmulClaimRows(
     }
     runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride,
       start, end, scratch);
+    computed += end - start;
     if (atomic.add<i32>(done, end - start) + (end - start) >= rows) atomic.notify(done, 1);
   }
+  return computed; // not reached: the loop returns
 }
 
 /** Opens job `tag` for claiming: stores the claim word (tag, row 0) and clears the done and participant counts. */

@@ -32,7 +32,7 @@ interface KernelExports {
     plan: number, a: number, b: number, prepared: number, sharedPrepared: number, c: number, m: number, k: number, n: number,
     transA: number, transB: number, aBatchStride: number, bBatchStride: number, rows: number,
     claims: number, tag: number, chunkRows: number, done: number, scratch: number,
-  ): void;
+  ): number;
   matmulOpenClaims(claims: number, tag: number, done: number): void;
   softmax(x: number, out: number, rows: number, cols: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
@@ -69,6 +69,14 @@ const MAX_CHUNK_ROWS = 96;
 const PARALLEL_MIN_FLOPS = 2 * 128 * 128 * 128;
 /** Fewest output rows worth giving one thread. */
 const PARALLEL_MIN_ROWS_PER_THREAD = 16;
+/**
+ * When other processes keep the cores busy, a worker may claim a chunk and then not be scheduled
+ * for milliseconds while the main thread waits for it (measured: 256^3 on two threads at half the
+ * single-thread speed). After this many consecutive split matmuls that were no faster than the main
+ * thread's own pace predicts for one thread, splitting pauses for CONTENTION_PAUSE_MS.
+ */
+const CONTENTION_STRIKES = 3;
+const CONTENTION_PAUSE_MS = 250;
 /**
  * Outputs up to this length are copied out by a loop: subarray + set costs ~50 ns whatever the
  * length, a loop ~1 ns per element (measured, V8 11.3). Inputs go through set (~20 ns) unless a
@@ -189,6 +197,9 @@ export class KernelRuntime implements WasmKernels {
   private threads: number;
   /** Threads (main included) the most recent matmul ran on. */
   lastMatmulThreads = 0;
+  /** Consecutive split matmuls that did not beat one thread, and until when splitting pauses. */
+  private contentionStrikes = 0;
+  private splitPausedUntil = 0;
   /** Argument block reused for every threaded matmul. */
   private readonly claimArguments = new Int32Array(CLAIM_ARGUMENT_COUNT);
 
@@ -266,7 +277,7 @@ export class KernelRuntime implements WasmKernels {
     const cCount = rows * n;
     let workers = 0;
     let shared: SharedSide | null = null;
-    if (this.threads > 1 && 2 * rows * n * k >= PARALLEL_MIN_FLOPS) {
+    if (this.threads > 1 && 2 * rows * n * k >= PARALLEL_MIN_FLOPS && performance.now() >= this.splitPausedUntil) {
       const wanted = Math.min(this.threads, Math.floor(rows / PARALLEL_MIN_ROWS_PER_THREAD)) - 1;
       if (wanted > 0) {
         shared = this.sharedSide();
@@ -317,13 +328,35 @@ export class KernelRuntime implements WasmKernels {
       pool.publish(args, threadScratchPointer, this.scratchBytes, workers, () =>
         exports.matmulOpenClaims(claimsPointer, tag, donePointer),
       );
-      exports.matmulClaimRows(
+      const started = performance.now();
+      const mainRows = exports.matmulClaimRows(
         plan, aPointer, bPointer, preparedPointer, sharedPrepared ? 1 : 0, cPointer, m, k, n, transposeA, transposeB,
         aBatchStride, bBatchStride, rows, claimsPointer, tag, chunkRows, donePointer, threadScratchPointer,
       );
+      const mainFinished = performance.now();
       this.lastMatmulThreads = pool.waitDone(rows);
+      // Workers still starting up are no sign of contention.
+      if (pool.runningCount(workers) === workers) {
+        this.noteSplitOutcome(mainRows, rows, mainFinished - started, performance.now() - started);
+      }
     }
     heap.copyOut(cPointer, out, cCount);
+  }
+
+  /**
+   * Compares a split matmul's time with what one thread would have taken at the main thread's
+   * measured pace, and pauses splitting after CONTENTION_STRIKES that did not gain.
+   */
+  private noteSplitOutcome(mainRows: number, rows: number, mainMs: number, totalMs: number): void {
+    const oneThreadMs = mainRows > 0 ? (mainMs * rows) / mainRows : Infinity;
+    if (totalMs < 0.95 * oneThreadMs) {
+      this.contentionStrikes = 0;
+      return;
+    }
+    if (++this.contentionStrikes >= CONTENTION_STRIKES) {
+      this.contentionStrikes = 0;
+      this.splitPausedUntil = performance.now() + CONTENTION_PAUSE_MS;
+    }
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {

@@ -47,7 +47,9 @@ const SCRATCH_BASE = ARGUMENT_BASE + CLAIM_ARGUMENT_COUNT;
 const SCRATCH_STRIDE = SCRATCH_BASE + 1;
 const WORKER_LIMIT = SCRATCH_BASE + 2;
 const OWNER_BASE = 32;
-const CONTROL_WORDS = OWNER_BASE + MAX_THREADS;
+/** Each worker's token once its instance exists (it is running, not just starting). */
+const RUNNING_BASE = OWNER_BASE + MAX_THREADS;
+const CONTROL_WORDS = RUNNING_BASE + MAX_THREADS;
 
 /** Longest a woken worker polls for the announced job before sleeping again, ms. */
 const SPIN_MS = 2;
@@ -67,6 +69,7 @@ const claimRows = new WebAssembly.Instance(module, { env: { memory } }).exports.
 const args = new Int32Array(${CLAIM_ARGUMENT_COUNT + 3});
 let seen = -1;
 let wakeSeen = Atomics.load(control, ${WAKE});
+Atomics.store(control, ${RUNNING_BASE} + index, token);
 while (Atomics.load(control, ${OWNER_BASE} + index) === token) {
   const job = Atomics.load(control, ${JOB});
   if (job === seen || (job & 1) !== 0) {
@@ -150,6 +153,16 @@ export class ThreadPool {
       if (this.workers[index]) alive++;
     }
     return alive;
+  }
+
+  /** How many of the first `workerCount` workers have finished starting up. */
+  runningCount(workerCount: number): number {
+    let running = 0;
+    for (let index = 0; index < workerCount && index < this.workers.length; index++) {
+      const worker = this.workers[index];
+      if (worker && Atomics.load(this.control, RUNNING_BASE + index) === Atomics.load(this.control, OWNER_BASE + index)) running++;
+    }
+    return running;
   }
 
   /** Tells the first `workerLimit` workers a job is coming, so that they are awake when it is published. */
