@@ -212,7 +212,14 @@ export class Block extends Module<[Tensor, AttentionContext], Tensor> {
   }
 }
 
-/** The blocks as a list named `0`, `1`, … (PyTorch's `nn.ModuleList`). */
+/**
+ * The blocks as a list named `0`, `1`, … (PyTorch's `nn.ModuleList`), run in order.
+ *
+ * @example
+ * ```ts
+ * model.transformer.h.blocks.length; // nLayer
+ * ```
+ */
 export class BlockList extends Module<[Tensor, AttentionContext], Tensor> {
   readonly blocks: readonly Block[];
 
@@ -232,7 +239,15 @@ export class BlockList extends Module<[Tensor, AttentionContext], Tensor> {
   }
 }
 
-/** The body of the model, HF's `GPT2Model`: embeddings, blocks and the final LayerNorm. */
+/**
+ * The body of the model, HF's `GPT2Model` (registered as `transformer`): embeddings, blocks and the
+ * final LayerNorm. `GPT.forwardHidden` runs it.
+ *
+ * @example
+ * ```ts
+ * model.transformer.wte.weight.shape; // [vocabSize, nEmbd]
+ * ```
+ */
 export class GPT2Body extends Module<never[], unknown> {
   /** Token embedding (vocabSize, C); also the LM head. */
   readonly wte: Embedding;

@@ -13,7 +13,14 @@
 
 import { Tokenizer as HuggingFaceTokenizer } from '@huggingface/tokenizers';
 
-/** GPT-2's end-of-text token, which also separates documents and serves as padding. */
+/**
+ * GPT-2's end-of-text token, which also separates documents and serves as padding.
+ *
+ * @example
+ * ```ts
+ * tokenizer.encode(`${a}${GPT2_EOS_TOKEN}${b}`); // one id (50256) between the documents
+ * ```
+ */
 export const GPT2_EOS_TOKEN = '<|endoftext|>';
 
 /** What generation, training and checkpoints need from a tokenizer. */
