@@ -2,8 +2,9 @@
  * @attune/q-learning — tabular reinforcement learning: Q-learning, SARSA,
  * expected SARSA and n-step SARSA on `Discrete` environments, ε schedules,
  * Monte Carlo policy evaluation, and value and policy iteration (with their
- * finite-horizon forms) over Gymnasium's transition table `P`. This file is
- * the package's only public entry.
+ * finite-horizon forms) over Gymnasium's transition table `P`; and DQN /
+ * Double DQN (replay memory, target network, Huber or MSE loss, ε schedule)
+ * on `@attune/nn`. This file is the package's only public entry.
  */
 export { QTable, greedyActionRandomTies, epsilonGreedyAction } from './q-table.js';
 export { linearSchedule, exponentialSchedule, constantSchedule } from './schedules.js';
@@ -35,3 +36,13 @@ export {
 export type { DynamicProgrammingConfig, FiniteHorizonConfig, DynamicProgrammingResult } from './dynamic-programming.js';
 export { evaluatePolicy } from './evaluate.js';
 export type { EvaluationConfig, EvaluationResult } from './evaluate.js';
+
+// Deep Q-learning
+export { trainDQN, dqnDefaults, resolveDQNConfig } from './dqn.js';
+export type { DQNConfig, DQNRunOptions, DQNResult } from './dqn.js';
+export { QNetwork } from './q-network.js';
+export type { QNetworkOptions } from './q-network.js';
+export { ReplayBuffer } from './replay-buffer.js';
+export type { ReplayBatch } from './replay-buffer.js';
+export { evaluateQNetwork, loadQNetwork } from './dqn-evaluate.js';
+export type { QNetworkEvaluation } from './dqn-evaluate.js';
