@@ -168,6 +168,26 @@ withWebGPU(() => {
       for (const t of [values, weight, bias]) t.dispose();
     });
 
+    it("the other matmul kernel ('tiled' here when 'auto' picks 'subgroup', and vice versa) matches the CPU", async () => {
+      const gpu = await webgpuBackend();
+      const usesSubgroup = gpu.adapter.isFallbackAdapter && gpu.adapter.features.includes('subgroups') && gpu.adapter.subgroupMinSize === gpu.adapter.subgroupMaxSize;
+      const other = await createWebGPUBackend({ matmulKernel: usesSubgroup ? 'tiled' : gpu.adapter.features.includes('subgroups') && gpu.adapter.subgroupMinSize === gpu.adapter.subgroupMaxSize ? 'subgroup' : 'tiled', name: 'webgpu-other-matmul' });
+      try {
+        const generator = new Generator(8);
+        for (const [batch, m, k, n, transA, transB] of [[1, 131, 257, 67, false, false], [1, 131, 257, 67, true, false], [1, 131, 257, 67, false, true], [1, 131, 257, 67, true, true], [3, 70, 40, 90, false, false], [1, 1, 200, 300, false, false], [2, 5, 3, 7, true, true]] as const) {
+          const a = randn(transA ? [batch, k, m] : [batch, m, k], { generator, backend: cpu });
+          const b = randn(transB ? [batch, n, k] : [batch, k, n], { generator, backend: cpu });
+          const expected = matmul(transA ? a.mT : a, transB ? b.mT : b);
+          const [ga, gb] = await Promise.all([a.to(other), b.to(other)]);
+          const actual = matmul(transA ? ga.mT : ga, transB ? gb.mT : gb);
+          assertAllclose(await actual.data(), await expected.data(), { rtol: 1e-4, atol: 1e-4, label: `${batch}×${m}×${k}×${n} ${transA}/${transB}` });
+          for (const t of [a, b, expected, ga, gb, actual]) t.dispose();
+        }
+      } finally {
+        other.dispose();
+      }
+    });
+
     it('matmul at odd sizes with every transpose combination and a broadcast batch', async () => {
       const tolerance = { rtol: 1e-4, atol: 1e-4 };
       await sameAsCpu((a, b) => matmul(a, b), [{ shape: [131, 257] }, { shape: [257, 67] }], tolerance);

@@ -14,7 +14,7 @@ const probe = await probeWebGPU();
 export const unavailableReason: string | null = probe.available ? null : probe.error.message;
 
 /** A one-line description of the adapter the tests run on. */
-export const adapterLabel = probe.available ? describeAdapter({ ...probe.adapter, features: [], limits: {} }) : 'no adapter';
+export const adapterLabel = probe.available ? describeAdapter(probe.adapter) : 'no adapter';
 
 let backend: Promise<WebGPUBackend> | null = null;
 

@@ -14,7 +14,7 @@ import type { Program } from './codegen.js';
 import type { WebGPUAdapterSummary, WebGPUBackend, WebGPUExecutionOptions, WebGPUStorage } from './types.js';
 import { BinaryProgram, CastProgram, FillProgram, UnaryProgram, WhereProgram } from './programs/elementwise.js';
 import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgram, StridedCopyProgram, TriangleProgram } from './programs/layout.js';
-import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, type MatmulTiling } from './programs/matmul.js';
+import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
 import { AdamProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
 
@@ -37,6 +37,18 @@ function float32Bits(value: number): number {
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, value, true);
   return view.getUint32(0, true);
+}
+
+/**
+ * The subgroup matmul's tiling when it should replace the tiled kernel: on CPU-emulated adapters
+ * (or when asked) with the 'subgroups' feature and one fixed subgroup size.
+ */
+function chooseSubgroupMatmul(adapter: WebGPUAdapterSummary, kernel: 'auto' | 'tiled' | 'subgroup'): SubgroupMatmulTiling | null {
+  const size = adapter.subgroupMinSize;
+  const usable = adapter.features.includes('subgroups') && size > 0 && size === adapter.subgroupMaxSize;
+  if (kernel === 'subgroup' && !usable) throw new Error(`webgpu: matmulKernel 'subgroup' needs the 'subgroups' feature with a fixed subgroup size; '${adapter.description}' has sizes ${adapter.subgroupMinSize}..${adapter.subgroupMaxSize}`);
+  if (kernel === 'subgroup' || (kernel === 'auto' && usable && adapter.isFallbackAdapter)) return subgroupMatmulTiling(size);
+  return null;
 }
 
 /** Identity of a reduction over an empty axis, as the CPU backend stores it. */
@@ -72,6 +84,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.pool.destroyBuffer = (buffer) => this.dispatcher.destroy(buffer);
     this.stagingPool = new BufferPool((bytes) => this.createBuffer(bytes, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST), 64 * 2 ** 20);
     this.matmulTilings = { large: DEFAULT_MATMUL_TILING, small: SMALL_MATMUL_TILING };
+    this.subgroupTiling = chooseSubgroupMatmul(adapter, options.matmulKernel ?? 'auto');
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.dispatcher.fail(new WebGPUDeviceError(`webgpu: uncaptured device error: ${error.message}`, 'validation', []));
@@ -287,6 +300,10 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
 
   matmul(a: GpuStorage, b: GpuStorage, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): GpuStorage {
     const out = this.alloc(batch * m * n, 'matmul');
+    if (this.subgroupTiling) {
+      this.run(new SubgroupMatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, this.subgroupTiling), [a, b], [out]);
+      return out;
+    }
     const large = this.matmulTilings.large;
     // Small products get smaller tiles so that enough workgroups run.
     const tiles = Math.ceil(m / large.tileM) * Math.ceil(n / large.tileN) * batch;
@@ -294,6 +311,9 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.run(new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling), [a, b], [out]);
     return out;
   }
+
+  /** @internal The subgroup matmul's tiling when it replaces the tiled kernel (CPU-emulated adapters). */
+  subgroupTiling: SubgroupMatmulTiling | null = null;
 
   /** @internal Replaces the matmul tilings (for benchmarks and tuning). */
   setMatmulTilings(large: MatmulTiling, small: MatmulTiling = large): void {

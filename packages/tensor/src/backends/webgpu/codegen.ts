@@ -48,6 +48,8 @@ export interface Program {
   main(): string;
   /** True for one-thread-per-element programs whose body is `fn run(index: u32)`. */
   readonly flat?: boolean;
+  /** WGSL extensions the shader enables (e.g. 'subgroups'); the device must have the features. */
+  readonly enables?: readonly string[];
 }
 
 /** Threads per workgroup of the flat (one thread per element) programs. */
@@ -83,7 +85,7 @@ fn truthy(x: f32) -> bool { return x != 0.0 && !isNan(x); }
 
 /** The header of a program's shader: bindings, the uniform struct, helpers and, for flat programs, the entry point. */
 export function shaderSource(program: Program): string {
-  const lines: string[] = [];
+  const lines: string[] = (program.enables ?? []).map((extension) => `enable ${extension};`);
   let binding = 0;
   for (const input of program.inputs) {
     lines.push(`@group(0) @binding(${binding++}) var<storage, read> ${input.name}: array<${input.type}>;`);

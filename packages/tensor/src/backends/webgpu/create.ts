@@ -135,6 +135,8 @@ async function openDevice(adapter: GPUAdapter): Promise<{ device: GPUDevice; sum
     device: info.device,
     description: info.description,
     isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+    subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
+    subgroupMaxSize: (info as { subgroupMaxSize?: number }).subgroupMaxSize ?? 0,
     features: [...device.features].sort(),
     limits,
   };

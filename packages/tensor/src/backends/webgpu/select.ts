@@ -42,8 +42,15 @@ async function webgpuBackend(options: WebGPUBackendOptions): Promise<WebGPUBacke
   return backend;
 }
 
-/** A one-line description of an adapter. */
-export function describeAdapter(adapter: WebGPUAdapterSummary): string {
+/**
+ * A one-line description of an adapter.
+ *
+ * @example
+ * ```ts
+ * describeAdapter(gpu.adapter); // "mesa software (llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)), a software adapter"
+ * ```
+ */
+export function describeAdapter(adapter: Pick<WebGPUAdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'isFallbackAdapter'>): string {
   const what = [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || 'unknown vendor';
   return `${what} (${adapter.description || adapter.device || 'no description'})${adapter.isFallbackAdapter ? ', a software adapter' : ''}`;
 }

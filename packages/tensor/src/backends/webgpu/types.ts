@@ -18,6 +18,12 @@ export interface WebGPUExecutionOptions {
   onShader?: (key: string, code: string) => void;
   /** Bytes of freed buffers the pool keeps for reuse (default 1 GiB); beyond it they are destroyed. */
   maxPooledBytes?: number;
+  /**
+   * The matmul kernel: 'tiled' (workgroup-memory tiles, for GPUs), 'subgroup' (subgroup broadcasts,
+   * for CPU-emulated adapters such as lavapipe, where it is ~4× faster), or 'auto' (default: 'subgroup'
+   * on software adapters that support it, else 'tiled').
+   */
+  matmulKernel?: 'auto' | 'tiled' | 'subgroup';
 }
 
 /** A tensor's storage on the GPU (opaque): a pooled buffer of `size` 32-bit elements. */
@@ -81,6 +87,9 @@ export interface WebGPUAdapterSummary {
   description: string;
   /** True for software/fallback adapters (lavapipe, SwiftShader). */
   isFallbackAdapter: boolean;
+  /** Smallest and largest subgroup size (0 when the adapter does not say). */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
   /** Optional features the device was created with (e.g. 'timestamp-query', 'shader-f16', 'subgroups'). */
   features: string[];
   /** The device limits that matter for compute (requested at the adapter's maximum). */
