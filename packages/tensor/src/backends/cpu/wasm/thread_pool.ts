@@ -78,8 +78,12 @@ while (Atomics.load(control, ${OWNER_BASE} + index) === token) {
       // A job is coming: poll for it rather than sleep through another wake-up.
       wakeSeen = wake;
       if (index < Atomics.load(control, ${WAKE_LIMIT})) {
+        // Poll past the odd value too: the arguments take only a moment to write.
         const until = performance.now() + ${SPIN_MS};
-        while (Atomics.load(control, ${JOB}) === job && performance.now() < until) {}
+        let current = job;
+        while ((current === job || (current & 1) !== 0) && performance.now() < until) {
+          current = Atomics.load(control, ${JOB});
+        }
         continue;
       }
     }
