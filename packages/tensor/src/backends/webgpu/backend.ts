@@ -17,6 +17,7 @@ import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgra
 import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
 import { AdamProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
+import { GPU_ROW_POLICY, SOFTWARE_ROW_POLICY, type RowPolicy } from './programs/rows.js';
 
 /** A tensor's storage on the GPU: a pooled buffer holding `size` 32-bit elements. */
 export class GpuStorage implements WebGPUStorage {
@@ -78,13 +79,19 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     readonly name: string,
     options: WebGPUExecutionOptions = {},
   ) {
-    this.dispatcher = new Dispatcher(device, { batchSize: options.batchSize ?? 64, debug: options.debug ?? false, onShader: options.onShader });
+    this.dispatcher = new Dispatcher(device, {
+      batchSize: options.batchSize ?? 64,
+      debug: options.debug ?? false,
+      onShader: options.onShader,
+      elementsPerThread: options.elementsPerThread ?? (adapter.isFallbackAdapter ? 8 : 1),
+    });
     const usage = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes, usage), options.maxPooledBytes ?? 2 ** 30);
     this.pool.destroyBuffer = (buffer) => this.dispatcher.destroy(buffer);
     this.stagingPool = new BufferPool((bytes) => this.createBuffer(bytes, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST), 64 * 2 ** 20);
     this.matmulTilings = { large: DEFAULT_MATMUL_TILING, small: SMALL_MATMUL_TILING };
     this.subgroupTiling = chooseSubgroupMatmul(adapter, options.matmulKernel ?? 'auto');
+    this.rowPolicy = adapter.isFallbackAdapter ? SOFTWARE_ROW_POLICY : GPU_ROW_POLICY;
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.dispatcher.fail(new WebGPUDeviceError(`webgpu: uncaptured device error: ${error.message}`, 'validation', []));
@@ -273,20 +280,20 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const out = this.alloc(outer * inner, op);
     const chunks = reductionChunks(outer * inner, size, inner === 1 ? 1024 : 64);
     if (chunks === 1) {
-      this.run(new ReduceProgram(op, outer, size, inner, 1, dtype), [x], [out]);
+      this.run(new ReduceProgram(op, outer, size, inner, 1, dtype, this.rowPolicy), [x], [out]);
       return out;
     }
     // Two passes: chunks of the axis into (outer, chunks, inner), then the chunks.
     const partial = this.alloc(outer * chunks * inner, op);
-    this.run(new ReduceProgram(op, outer, size, inner, chunks, dtype), [x], [partial]);
-    this.run(new ReduceProgram(op, outer, chunks, inner, 1, dtype), [partial], [out]);
+    this.run(new ReduceProgram(op, outer, size, inner, chunks, dtype, this.rowPolicy), [x], [partial]);
+    this.run(new ReduceProgram(op, outer, chunks, inner, 1, dtype, this.rowPolicy), [partial], [out]);
     this.free(partial);
     return out;
   }
 
   argReduce(op: 'argmax' | 'argmin', x: GpuStorage, outer: number, size: number, inner: number, dtype: DType): GpuStorage {
     const out = this.alloc(outer * inner, op);
-    this.run(new ArgReduceProgram(op, outer, size, inner, dtype), [x], [out]);
+    this.run(new ArgReduceProgram(op, outer, size, inner, dtype, this.rowPolicy), [x], [out]);
     return out;
   }
 
@@ -312,6 +319,8 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     return out;
   }
 
+  /** How row kernels (softmax, layerNorm, row reductions) size their thread groups. */
+  private readonly rowPolicy: RowPolicy;
   /** @internal The subgroup matmul's tiling when it replaces the tiled kernel (CPU-emulated adapters). */
   subgroupTiling: SubgroupMatmulTiling | null = null;
 
@@ -378,13 +387,13 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
 
   softmax(x: GpuStorage, rows: number, cols: number, log: boolean): GpuStorage {
     const out = this.alloc(rows * cols, log ? 'logSoftmax' : 'softmax');
-    this.run(new SoftmaxProgram(rows, cols, log), [x], [out]);
+    this.run(new SoftmaxProgram(rows, cols, log, this.rowPolicy), [x], [out]);
     return out;
   }
 
   softmaxBackward(y: GpuStorage, dy: GpuStorage, rows: number, cols: number, log: boolean): GpuStorage {
     const dx = this.alloc(rows * cols, 'softmax backward');
-    this.run(new SoftmaxBackwardProgram(rows, cols, log), [y, dy], [dx]);
+    this.run(new SoftmaxBackwardProgram(rows, cols, log, this.rowPolicy), [y, dy], [dx]);
     return dx;
   }
 
@@ -393,13 +402,13 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const mean = this.alloc(rows, 'layerNorm');
     const rstd = this.alloc(rows, 'layerNorm');
     const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-    this.run(new LayerNormProgram(rows, cols, eps, weight !== null, bias !== null), inputs, [out, mean, rstd]);
+    this.run(new LayerNormProgram(rows, cols, eps, weight !== null, bias !== null, this.rowPolicy), inputs, [out, mean, rstd]);
     return { out, mean, rstd };
   }
 
   layerNormBackward(dy: GpuStorage, x: GpuStorage, weight: GpuStorage | null, mean: GpuStorage, rstd: GpuStorage, rows: number, cols: number, withBias: boolean) {
     const dx = this.alloc(rows * cols, 'layerNorm backward');
-    this.run(new LayerNormBackwardProgram(rows, cols, weight !== null), [dy, x, mean, rstd, ...(weight ? [weight] : [])], [dx]);
+    this.run(new LayerNormBackwardProgram(rows, cols, weight !== null, this.rowPolicy), [dy, x, mean, rstd, ...(weight ? [weight] : [])], [dx]);
     if (!weight && !withBias) return { dx, dweight: null, dbias: null };
     // Column sums over row chunks, then over the chunks.
     const chunks = reductionChunks(cols, rows, 64);

@@ -83,8 +83,11 @@ fn isInf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u
 fn truthy(x: f32) -> bool { return x != 0.0 && !isNan(x); }
 `;
 
-/** The header of a program's shader: bindings, the uniform struct, helpers and, for flat programs, the entry point. */
-export function shaderSource(program: Program): string {
+/**
+ * The header of a program's shader: bindings, the uniform struct, helpers and, for flat programs, the
+ * entry point, in which each thread handles `elementsPerThread` elements `workgroup size` apart.
+ */
+export function shaderSource(program: Program, elementsPerThread = 1): string {
   const lines: string[] = (program.enables ?? []).map((extension) => `enable ${extension};`);
   let binding = 0;
   for (const input of program.inputs) {
@@ -105,8 +108,11 @@ export function shaderSource(program: Program): string {
     lines.push(/* wgsl */ `
 @compute @workgroup_size(${x}, 1, 1)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-  let index = (workgroup.y * groups.x + workgroup.x) * ${x}u + local;
-  if (index < u.count) { run(index); }
+  let first = (workgroup.y * groups.x + workgroup.x) * ${x * elementsPerThread}u + local;
+  for (var e = 0u; e < ${elementsPerThread}u; e = e + 1u) {
+    let index = first + e * ${x}u;
+    if (index < u.count) { run(index); }
+  }
 }`);
   }
   return lines.join('\n');

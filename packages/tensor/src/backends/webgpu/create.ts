@@ -34,6 +34,9 @@ interface DawnModule {
 
 const instances = new Map<string, GPU>();
 
+/** Settles when the device request in progress (if any) has finished. */
+let creating: Promise<void> = Promise.resolve();
+
 /** The `GPU` object: `navigator.gpu` when present, else a Dawn instance from the `webgpu` package. */
 async function gpuEntryPoint(flags: readonly string[]): Promise<GPU> {
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
@@ -155,11 +158,21 @@ async function openDevice(adapter: GPUAdapter): Promise<{ device: GPUDevice; sum
  * ```
  */
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
-  const gpu = await gpuEntryPoint([...DEFAULT_DAWN_FLAGS, ...(options.dawnFlags ?? [])]);
-  const adapter = await chooseAdapter(gpu, options);
-  const { device, summary } = await openDevice(adapter);
-  const { WebGPUComputeBackend } = await import('./backend.js');
-  return new WebGPUComputeBackend(device, summary, options.name ?? 'webgpu', options);
+  // One device request at a time: concurrent requests crashed Dawn on lavapipe (a pthread mutex
+  // assertion once the devices ran work).
+  const previous = creating;
+  let done!: () => void;
+  creating = new Promise<void>((resolve) => (done = resolve));
+  await previous;
+  try {
+    const gpu = await gpuEntryPoint([...DEFAULT_DAWN_FLAGS, ...(options.dawnFlags ?? [])]);
+    const adapter = await chooseAdapter(gpu, options);
+    const { device, summary } = await openDevice(adapter);
+    const { WebGPUComputeBackend } = await import('./backend.js');
+    return new WebGPUComputeBackend(device, summary, options.name ?? 'webgpu', options);
+  } finally {
+    done();
+  }
 }
 
 /** What `probeWebGPU` found. */

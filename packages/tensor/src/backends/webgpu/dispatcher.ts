@@ -10,7 +10,7 @@
 // (`queue.writeBuffer`) into a buffer that commands not yet submitted still read: such a write
 // flushes the batch first (`beforeHostWrite`).
 
-import { shaderSource, type Program } from './codegen.js';
+import { flatDispatch, shaderSource, type Program } from './codegen.js';
 import { WebGPUDeviceError } from './types.js';
 
 export { WebGPUDeviceError };
@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   debug: boolean;
   /** Called with every newly compiled shader (key, WGSL). */
   onShader?: (key: string, code: string) => void;
+  /** Elements each thread of a flat (one-element-per-index) kernel handles. */
+  elementsPerThread: number;
 }
 
 interface CachedPipeline {
@@ -109,7 +111,8 @@ export class Dispatcher {
 
   /** Encodes one kernel. `inputs` and `outputs` are bound in the order the program declares them. */
   dispatch(program: Program, inputs: readonly GPUBuffer[], outputs: readonly GPUBuffer[]): void {
-    const [x, y, z] = program.dispatch;
+    // Flat kernels (uniform 0 is the element count) get their geometry here, from elementsPerThread.
+    const [x, y, z] = program.flat ? flatDispatch(program.uniformValues[0], program.workgroupSize[0] * this.options.elementsPerThread) : program.dispatch;
     if (x === 0 || y === 0 || z === 0) return;
     if (this.uniformOffset + UNIFORM_SLOT_BYTES > this.uniformCapacity) this.flush();
     const { pipeline, layout } = this.pipeline(program);
@@ -295,7 +298,7 @@ export class Dispatcher {
   private pipeline(program: Program): CachedPipeline {
     const cached = this.pipelines.get(program.key);
     if (cached) return cached;
-    const code = shaderSource(program);
+    const code = shaderSource(program, program.flat ? this.options.elementsPerThread : 1);
     this.options.onShader?.(program.key, code);
     const layoutKey = `${program.inputs.length}_${program.outputs.length}_${program.uniforms.length > 0}`;
     let layout = this.layouts.get(layoutKey);

@@ -24,6 +24,11 @@ export interface WebGPUExecutionOptions {
    * on software adapters that support it, else 'tiled').
    */
   matmulKernel?: 'auto' | 'tiled' | 'subgroup';
+  /**
+   * Elements each thread of an elementwise kernel handles (default 1 on GPUs, 8 on software
+   * adapters, where every workgroup costs a coroutine start).
+   */
+  elementsPerThread?: number;
 }
 
 /** A tensor's storage on the GPU (opaque): a pooled buffer of `size` 32-bit elements. */

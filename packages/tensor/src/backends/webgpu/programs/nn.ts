@@ -4,7 +4,7 @@
 
 import type { AdamStep } from '../../../backend.js';
 import { flatDispatch, FLAT_WORKGROUP_SIZE, type Program, type StorageBinding, type UniformField } from '../codegen.js';
-import { ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce } from './rows.js';
+import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowPolicy } from './rows.js';
 
 /** exp that is exactly 0 at −∞ and NaN at NaN on every driver. */
 const SAFE_EXP = /* wgsl */ `
@@ -36,8 +36,8 @@ abstract class RowProgram implements Program {
   abstract readonly inputs: StorageBinding[];
   abstract readonly outputs: StorageBinding[];
 
-  constructor(rows: number, cols: number) {
-    const geometry = rowGeometry(rows, cols);
+  constructor(rows: number, cols: number, policy: RowPolicy) {
+    const geometry = rowGeometry(rows, cols, policy);
     this.threadsPerRow = geometry.threadsPerRow;
     this.dispatch = geometry.dispatch;
     this.uniformValues = [rows, cols];
@@ -61,8 +61,8 @@ export class SoftmaxProgram extends RowProgram {
   readonly inputs: StorageBinding[] = [{ name: 'x', type: 'f32' }];
   readonly outputs: StorageBinding[] = [{ name: 'out', type: 'f32' }];
 
-  constructor(rows: number, cols: number, private readonly log: boolean) {
-    super(rows, cols);
+  constructor(rows: number, cols: number, private readonly log: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
+    super(rows, cols, policy);
     this.op = log ? 'logSoftmax' : 'softmax';
     this.key = `${this.op}_${this.threadsPerRow}`;
   }
@@ -73,12 +73,12 @@ export class SoftmaxProgram extends RowProgram {
   var m = negInf();
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { m = max(m, x[base + c]); } }
   partial[local] = m;
-  ${rowReduce('partial', (a, b) => `max(${a}, ${b})`, 'maxOfRow')}
+  ${rowReduce('partial', (a, b) => `max(${a}, ${b})`, 'maxOfRow', this.threadsPerRow)}
   let rowMax = select(maxOfRow, 0.0, maxOfRow == negInf());
   var s = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { s = s + expSafe(x[base + c] - rowMax); } }
   partial[local] = s;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'rowSum')}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'rowSum', this.threadsPerRow)}
   let logSum = logSafe(rowSum);
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { out[base + c] = ${write}; } }
 }`;
@@ -92,8 +92,8 @@ export class SoftmaxBackwardProgram extends RowProgram {
   readonly inputs: StorageBinding[] = [{ name: 'y', type: 'f32' }, { name: 'dy', type: 'f32' }];
   readonly outputs: StorageBinding[] = [{ name: 'dx', type: 'f32' }];
 
-  constructor(rows: number, cols: number, private readonly log: boolean) {
-    super(rows, cols);
+  constructor(rows: number, cols: number, private readonly log: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
+    super(rows, cols, policy);
     this.op = log ? 'logSoftmax backward' : 'softmax backward';
     this.key = `${log ? 'logSoftmax' : 'softmax'}Backward_${this.threadsPerRow}`;
   }
@@ -105,7 +105,7 @@ export class SoftmaxBackwardProgram extends RowProgram {
   var s = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { s = s + ${term}; } }
   partial[local] = s;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'dot')}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'dot', this.threadsPerRow)}
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { dx[base + c] = ${write}; } }
 }`;
   }
@@ -118,8 +118,8 @@ export class LayerNormProgram extends RowProgram {
   readonly inputs: StorageBinding[] = [{ name: 'x', type: 'f32' }];
   readonly outputs: StorageBinding[] = [{ name: 'out', type: 'f32' }, { name: 'meanOut', type: 'f32' }, { name: 'rstdOut', type: 'f32' }];
 
-  constructor(rows: number, cols: number, eps: number, private readonly withWeight: boolean, private readonly withBias: boolean) {
-    super(rows, cols);
+  constructor(rows: number, cols: number, eps: number, private readonly withWeight: boolean, private readonly withBias: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
+    super(rows, cols, policy);
     if (withWeight) this.inputs.push({ name: 'weight', type: 'f32' });
     if (withBias) this.inputs.push({ name: 'bias', type: 'f32' });
     this.uniforms.push({ name: 'eps', type: 'f32' });
@@ -135,12 +135,12 @@ export class LayerNormProgram extends RowProgram {
   var s = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { s = s + x[base + c]; } }
   partial[local] = s;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'total')}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'total', this.threadsPerRow)}
   let mean = total / f32(u.cols);
   var squares = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { let d = x[base + c] - mean; squares = squares + d * d; } }
   partial[local] = squares;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'squareSum')}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'squareSum', this.threadsPerRow)}
   let rstd = 1.0 / sqrt(squareSum / f32(u.cols) + u.eps);
   if (valid) {
     for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { out[base + c] = ${value}; }
@@ -157,8 +157,8 @@ export class LayerNormBackwardProgram extends RowProgram {
   readonly inputs: StorageBinding[] = [{ name: 'dy', type: 'f32' }, { name: 'x', type: 'f32' }, { name: 'mean', type: 'f32' }, { name: 'rstd', type: 'f32' }];
   readonly outputs: StorageBinding[] = [{ name: 'dx', type: 'f32' }];
 
-  constructor(rows: number, cols: number, private readonly withWeight: boolean) {
-    super(rows, cols);
+  constructor(rows: number, cols: number, private readonly withWeight: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
+    super(rows, cols, policy);
     if (withWeight) this.inputs.push({ name: 'weight', type: 'f32' });
     this.key = `layerNormBackward_${withWeight}_${this.threadsPerRow}`;
   }
@@ -180,8 +180,8 @@ export class LayerNormBackwardProgram extends RowProgram {
   }
   sumA[local] = a;
   sumB[local] = b;
-  ${rowReduce('sumA', (p, q) => `${p} + ${q}`, 'totalA')}
-  ${rowReduce('sumB', (p, q) => `${p} + ${q}`, 'totalB')}
+  ${rowReduce('sumA', (p, q) => `${p} + ${q}`, 'totalA', this.threadsPerRow)}
+  ${rowReduce('sumB', (p, q) => `${p} + ${q}`, 'totalB', this.threadsPerRow)}
   let meanA = totalA / f32(u.cols);
   let meanB = totalB / f32(u.cols);
   if (valid) {

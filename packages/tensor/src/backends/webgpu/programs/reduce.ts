@@ -7,7 +7,7 @@
 import type { ReduceOp } from '../../../backend.js';
 import type { DType } from '../../../dtype.js';
 import { flatDispatch, FLAT_WORKGROUP_SIZE, GROUP_INDEX, wgslType, type Program, type StorageBinding, type UniformField, type WgslType } from '../codegen.js';
-import { ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce } from './rows.js';
+import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowPolicy } from './rows.js';
 
 /** Identity of a reduction in WGSL (max/min of floats start at ∓∞, of ints at the int range's ends, of bools at 0/1). */
 function identity(op: ReduceOp, type: WgslType): string {
@@ -68,7 +68,7 @@ export class ReduceProgram implements Program {
   private readonly threadsPerRow: number;
   readonly op: string;
 
-  constructor(private readonly reduceOp: ReduceOp, outer: number, size: number, inner: number, chunks: number, private readonly dtype: DType) {
+  constructor(private readonly reduceOp: ReduceOp, outer: number, size: number, inner: number, chunks: number, private readonly dtype: DType, policy: RowPolicy = GPU_ROW_POLICY) {
     this.op = reduceOp;
     const type = wgslType(dtype);
     const chunk = Math.ceil(size / chunks);
@@ -76,7 +76,7 @@ export class ReduceProgram implements Program {
     this.outputs = [{ name: 'out', type }];
     this.uniformValues = [outer, size, inner, chunk, chunks];
     if (inner === 1) {
-      const geometry = rowGeometry(outer * chunks, chunk);
+      const geometry = rowGeometry(outer * chunks, chunk, policy);
       this.threadsPerRow = geometry.threadsPerRow;
       this.dispatch = geometry.dispatch;
     } else {
@@ -128,7 +128,7 @@ ${entry}
     }
   }
   partial[local] = acc;
-  ${rowReduce('partial', step, 'total')}
+  ${rowReduce('partial', step, 'total', this.threadsPerRow)}
   if (lane == 0u && row < u.outer * u.chunks) { out[row] = total; }
 }`;
   }
@@ -153,13 +153,13 @@ export class ArgReduceProgram implements Program {
   readonly dispatch: [number, number, number];
   private readonly threadsPerRow: number;
 
-  constructor(readonly op: 'argmax' | 'argmin', outer: number, size: number, inner: number, private readonly dtype: DType) {
+  constructor(readonly op: 'argmax' | 'argmin', outer: number, size: number, inner: number, private readonly dtype: DType, policy: RowPolicy = GPU_ROW_POLICY) {
     const type = wgslType(dtype);
     this.inputs = [{ name: 'x', type }];
     this.outputs = [{ name: 'out', type: 'i32' }];
     this.uniformValues = [outer, size, inner];
     if (inner === 1) {
-      const geometry = rowGeometry(outer, size);
+      const geometry = rowGeometry(outer, size, policy);
       this.threadsPerRow = geometry.threadsPerRow;
       this.dispatch = geometry.dispatch;
     } else {
@@ -214,7 +214,7 @@ ${entry}
   }
   values[local] = best;
   indices[local] = bestIndex;
-  workgroupBarrier();
+  ${this.threadsPerRow > 1 ? 'workgroupBarrier();' : ''}
   for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
     if (lane < stride) {
       let ia = indices[local];
@@ -228,7 +228,7 @@ ${entry}
       }
       if (take) { values[local] = values[local + stride]; indices[local] = ib; }
     }
-    workgroupBarrier();
+    ${this.threadsPerRow > 1 ? 'workgroupBarrier();' : ''}
   }
   if (lane == 0u && row < u.outer) { out[row] = i32(indices[rowBase]); }
 }`;

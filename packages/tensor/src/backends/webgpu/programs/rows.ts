@@ -8,9 +8,26 @@ import { flatDispatch, GROUP_INDEX, nextPowerOfTwo } from '../codegen.js';
 /** Threads of one workgroup of a row kernel. */
 export const ROW_WORKGROUP_SIZE = 256;
 
-/** Threads per row and workgroups for `rows` rows of `cols` elements, about `perThread` elements per thread. */
-export function rowGeometry(rows: number, cols: number, perThread = 8): { threadsPerRow: number; dispatch: [number, number, number] } {
-  const threadsPerRow = Math.min(ROW_WORKGROUP_SIZE, nextPowerOfTwo(Math.ceil(cols / perThread)));
+/** How a backend sizes row groups. */
+export interface RowPolicy {
+  /** Elements of a row per thread the thread count aims for. */
+  elementsPerThread: number;
+  /**
+   * With at least this many rows, one thread takes a whole row and no barrier runs (software
+   * adapters, where a barrier switches coroutines); Infinity on GPUs.
+   */
+  singleThreadMinRows: number;
+}
+
+/** GPUs: about 8 elements per thread, up to 256 threads per row. */
+export const GPU_ROW_POLICY: RowPolicy = { elementsPerThread: 8, singleThreadMinRows: Infinity };
+
+/** CPU-emulated adapters: a row per thread once there are enough rows to spread over the cores. */
+export const SOFTWARE_ROW_POLICY: RowPolicy = { elementsPerThread: 8, singleThreadMinRows: 64 };
+
+/** Threads per row and workgroups for `rows` rows of `cols` elements. */
+export function rowGeometry(rows: number, cols: number, policy: RowPolicy = GPU_ROW_POLICY): { threadsPerRow: number; dispatch: [number, number, number] } {
+  const threadsPerRow = rows >= policy.singleThreadMinRows ? 1 : Math.min(ROW_WORKGROUP_SIZE, nextPowerOfTwo(Math.ceil(cols / policy.elementsPerThread)));
   const rowsPerGroup = ROW_WORKGROUP_SIZE / threadsPerRow;
   return { threadsPerRow, dispatch: flatDispatch(rows, rowsPerGroup) };
 }
@@ -34,9 +51,10 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) gr
 /**
  * WGSL that reduces `shared[local]` over each row's T threads with `combine(a, b)` (an expression
  * template) and leaves the row's result in `let <result>`. Ends with a barrier, so `shared` may be
- * written again right after.
+ * written again right after. With one thread per row it is a plain read, without barriers.
  */
-export function rowReduce(shared: string, combine: (a: string, b: string) => string, result: string): string {
+export function rowReduce(shared: string, combine: (a: string, b: string) => string, result: string, threadsPerRow: number): string {
+  if (threadsPerRow === 1) return `let ${result} = ${shared}[local];`;
   return `workgroupBarrier();
   for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
     if (lane < stride) { ${shared}[local] = ${combine(`${shared}[local]`, `${shared}[local + stride]`)}; }
