@@ -9,6 +9,7 @@ import {
   add,
   arange,
   eq,
+  expand,
   keep,
   le,
   linear,
@@ -18,6 +19,7 @@ import {
   matmulTransposed,
   mul,
   narrow,
+  noGrad,
   ne,
   permute,
   reshape,
@@ -48,8 +50,9 @@ export interface GPTOptions {
  */
 export interface AttentionContext {
   /**
-   * Added to the attention scores: 0 where a query may attend to a key, −∞ elsewhere. (T, S) for
-   * plain causal attention, (B, 1, T, S) with padding. S = cached length + T.
+   * Added to the attention scores: 0 where a query may attend to a key, −∞ elsewhere; broadcastable
+   * to (B, nHead, T, S), S = cached length + T: (B, nHead, T, T) for training, (T, S) with a cache,
+   * (B, 1, T, S) with padding.
    */
   maskBias: Tensor;
   /** Past keys and values, extended in place by each layer (generation). */
@@ -107,7 +110,7 @@ export class CausalSelfAttention extends Module<[Tensor, AttentionContext], Tens
     // (B, T, C) → (B, T, nh, hs) → (B, nh, T, hs)
     const heads = (t: Tensor): Tensor => permute(reshape(t, [B, T, nh, hs]), [0, 2, 1, 3]);
     // Scale q rather than the (T, S) scores: 1/√hs (Vaswani et al. 2017, eq. 1) on T·hs values per head instead of T·S.
-    let q = heads(mul(project(0), 1 / Math.sqrt(hs))); // (B, nh, T, hs)
+    const q = heads(mul(project(0), 1 / Math.sqrt(hs))); // (B, nh, T, hs)
     let k = heads(project(1)); // (B, nh, T, hs)
     let v = heads(project(2)); // (B, nh, T, hs)
     const cache = context.cache;
@@ -115,8 +118,8 @@ export class CausalSelfAttention extends Module<[Tensor, AttentionContext], Tens
     const scores = add(matmulTransposed(q, k), context.maskBias); // (B, nh, T, S)
     let weights = softmax(scores, -1); // (B, nh, T, S)
     if (this.dropoutP > 0 && this.training) weights = this.attn_dropout.forward(weights);
-    q = matmul(weights, v); // (B, nh, T, hs)
-    const y = reshape(permute(q, [0, 2, 1, 3]), [B, T, C]); // (B, nh, T, hs) → (B, T, nh, hs) → (B, T, C)
+    const attended = matmul(weights, v); // (B, nh, T, hs)
+    const y = reshape(permute(attended, [0, 2, 1, 3]), [B, T, C]); // (B, nh, T, hs) → (B, T, nh, hs) → (B, T, C)
     return this.residualDropout(this.c_proj.forward(y));
   }
 
@@ -134,10 +137,11 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 /**
  * GELU with the tanh approximation (Hendrycks & Gimpel 2016; GPT-2's `gelu_new`):
  * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed as x·(√(2/π) + √(2/π)·0.044715·x²) inside the
- * tanh. The same function as `gelu(x, 'tanh')`, but its gradient is nine cheap elementwise ops
- * (square, products, the fused tanh backward) instead of the fused op's composed gradient, which
- * evaluates pow(x, 3) in JavaScript: measured on (8, 128, 512), forward + backward 19 ms here against
- * 63 ms (pow alone 30 ms). Switch back to `gelu(x, 'tanh')` once the tensor core fuses its backward.
+ * tanh. The same function as `gelu(x, 'tanh')`, but made of cheap elementwise ops (8 forward, about
+ * 11 backward, with the fused tanh backward) instead of the fused op, whose forward kernel is slow and
+ * whose composed gradient evaluates pow(x, 3) in JavaScript: measured on (8, 128, 512), forward +
+ * backward 19 ms here against 63 ms (pow alone 30 ms). Switch back to `gelu(x, 'tanh')` once the
+ * tensor core fuses its backward.
  *
  * @example
  * ```ts
@@ -302,7 +306,7 @@ export interface ForwardOptions {
 export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
   readonly config: Readonly<GPTConfig>;
   readonly transformer: GPT2Body;
-  private readonly causalMasks = new Map<number, Tensor>();
+  private readonly causalMasks = new Map<string, Tensor>();
 
   constructor(config: GPTConfig, options: GPTOptions = {}) {
     super();
@@ -384,7 +388,7 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
     const pos = body.wpe.forward(positions); // (T, C) or (B, T, C)
     let x = add(tok, pos); // (B, T, C)
     if (this.config.dropout > 0 && this.training) x = body.drop.forward(x);
-    const maskBias = options.attentionMask ? paddedCausalBias(options.attentionMask, B, T, past) : this.causalBias(T, past);
+    const maskBias = options.attentionMask ? paddedCausalBias(options.attentionMask, B, T, past) : this.causalBias(B, T, past);
     x = body.h.forward(x, { maskBias, cache, layer: 0 });
     if (cache) cache.advance(T);
     return body.ln_f.forward(x);
@@ -396,13 +400,26 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
     return tensor(values, { shape: [T], dtype: 'int32', backend: this.transformer.wte.weight.backend });
   }
 
-  /** (T, past + T) additive causal mask; the past-free ones are built once per T and kept. */
-  private causalBias(T: number, past: number): Tensor {
-    if (past > 0) return causalBiasTensor(T, past, this.transformer.wte.weight.backend);
-    let mask = this.causalMasks.get(T);
+  /**
+   * The additive causal mask. Without a cache it is built once per (B, T) at the full score shape
+   * (B, nHead, T, T) and kept: adding a same-shape tensor is the fast elementwise path, and its
+   * gradient with respect to the mask needs no reduction (a broadcast (T, T) mask costs a
+   * (B·nHead)-fold sum in every backward, since `add` computes both operands' gradients).
+   * With a cache (generation, no gradients) it is (T, past + T).
+   */
+  private causalBias(B: number, T: number, past: number): Tensor {
+    const backend = this.transformer.wte.weight.backend;
+    if (past > 0) return causalBiasTensor(T, past, backend);
+    const key = `${B}x${T}`;
+    let mask = this.causalMasks.get(key);
     if (!mask || mask.isDisposed) {
-      mask = keep(causalBiasTensor(T, 0, this.transformer.wte.weight.backend));
-      this.causalMasks.set(T, mask);
+      mask = noGrad(() => {
+        const small = causalBiasTensor(T, 0, backend); // (T, T)
+        const full = expand(small, [B, this.config.nHead, T, T]); // (T, T) → (B, nh, T, T), materialised
+        small.dispose();
+        return keep(full);
+      });
+      this.causalMasks.set(key, mask);
     }
     return mask;
   }
