@@ -3,7 +3,7 @@
  * Implementation Details of PPO"), tanh activations, orthogonal weights with gain √2 in hidden
  * layers, 0.01 on the policy head and 1 on the value head, zero biases (detail 2). For
  * continuous actions the actor outputs the Gaussian mean and a state-independent log standard
- * deviation, initialised to 0, is one more parameter (continuous detail 1). Parameter names
+ * deviation, initialised to 0, is one more parameter (continuous details 1–4). Parameter names
  * follow CleanRL's module names (`critic.0.weight`, `actor.4.bias`, `actor_mean.0.weight`,
  * `actor_logstd`), so a state dict maps one-to-one onto a CleanRL checkpoint.
  */

@@ -61,15 +61,15 @@ export interface PPOConfig {
   bootstrapTruncated: boolean;
   /** Hidden layer widths of the actor and the critic (CleanRL: [64, 64]). */
   hiddenSizes: number[];
-  /** Clip continuous actions into the action space at the env boundary, keeping the unclipped sample for log-probs (continuous detail 3). */
+  /** Clip continuous actions into the action space at the env boundary, keeping the unclipped sample for log-probs (continuous detail 5). */
   clipAction: boolean;
-  /** Normalise observations with running statistics per sub-env (continuous detail 5). */
+  /** Normalise observations with running statistics per sub-env (continuous detail 6). */
   normalizeObservation: boolean;
-  /** Clip normalised observations to ±this; null disables (continuous detail 6). */
+  /** Clip normalised observations to ±this; null disables (continuous detail 7). */
   clipObservation: number | null;
-  /** Scale rewards by the running std of the discounted return per sub-env (continuous detail 7). */
+  /** Scale rewards by the running std of the discounted return per sub-env (continuous detail 8). */
   normalizeReward: boolean;
-  /** Clip scaled rewards to ±this; null disables (continuous detail 8). */
+  /** Clip scaled rewards to ±this; null disables (continuous detail 9). */
   clipReward: number | null;
 }
 
@@ -141,7 +141,8 @@ export const ppoContinuousDefaults: Readonly<PPOConfig> = Object.freeze({
  * Continuous PPO with RL-Baselines3-Zoo's tuned Pendulum-v1 hyperparameters (hyperparams/ppo.yml:
  * 4 envs × 1024 steps, γ 0.9, λ 0.95, 10 epochs, minibatches of 64, constant lr 1e-3, no entropy
  * bonus). The zoo also uses gSDE, which this package does not implement; the state-independent
- * Gaussian of CleanRL stands in for it, with CleanRL's observation and reward normalisation.
+ * Gaussian of CleanRL stands in for it. CleanRL's observation normalisation and action clipping
+ * stay on; reward scaling is off, as in the zoo's entry.
  *
  * @example
  * ```ts
@@ -161,6 +162,8 @@ export const ppoPendulumPreset: Readonly<PPOConfig> = Object.freeze({
   numMinibatches: 64,
   updateEpochs: 10,
   entropyCoef: 0,
+  normalizeReward: false, // RL-Zoo's entry does not normalise; with γ = 0.9 reward scaling stalled learning near −500
+  clipReward: null,
 });
 
 /**

@@ -70,11 +70,11 @@ export async function trainPPO(config: Partial<PPOConfig> = {}, options: RunOpti
   logger?.hyperparameters?.({ algorithm: 'ppo', ...args });
   const generator = new Generator(args.seed); // parameter init, action sampling, minibatch shuffling
   const wrappers: EnvWrapperOptions = {
-    clipAction: args.clipAction, // [continuous detail 3] clip at the env boundary, keep the unclipped sample
-    normalizeObservation: args.normalizeObservation, // [continuous detail 5]
-    clipObservation: args.clipObservation, // [continuous detail 6]
-    normalizeReward: args.normalizeReward, // [continuous detail 7]
-    clipReward: args.clipReward, // [continuous detail 8]
+    clipAction: args.clipAction, // [continuous detail 5] clip at the env boundary, keep the unclipped sample
+    normalizeObservation: args.normalizeObservation, // [continuous detail 6]
+    clipObservation: args.clipObservation, // [continuous detail 7]
+    normalizeReward: args.normalizeReward, // [continuous detail 8]
+    clipReward: args.clipReward, // [continuous detail 9]
     gamma: args.gamma,
   };
   const envs = makeVectorEnv(args.envId, args.numEnvs, wrappers); // [detail 1] vectorised envs
