@@ -8,6 +8,7 @@
 //
 //   npm run bench --workspace @attune/benchmark-transformer            # ~1.5 min on 2 cores
 //   npm run bench --workspace @attune/benchmark-transformer -- --quick # one round (~40 s)
+//   npm run bench --workspace @attune/benchmark-transformer -- --webgpu # adds Attune on WebGPU, side by side
 
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import { TOKENS_PER_STEP, type Peer, type PeerInfo } from './workload.js';
 const PEERS = {
   attune: async (): Promise<Peer> => (await import('./peers/attune.js')).createAttunePeer(),
   'tfjs-wasm': async (): Promise<Peer> => (await import('./peers/tfjs.js')).createTfjsPeer(),
+  'attune-webgpu': async (): Promise<Peer> => (await import('./peers/attune.js')).createAttunePeer({ webgpu: true }),
 };
 type PeerId = keyof typeof PEERS;
 
@@ -26,6 +28,7 @@ type PeerId = keyof typeof PEERS;
 const PLAN: Record<PeerId, { warmup: number; steps: number }> = {
   attune: { warmup: 3, steps: 10 },
   'tfjs-wasm': { warmup: 1, steps: 2 },
+  'attune-webgpu': { warmup: 3, steps: 10 },
 };
 const TARGET_RATIO = 20;
 
@@ -45,14 +48,14 @@ async function runChild(id: PeerId): Promise<void> {
     process.exit(0);
   }
   let index = 0;
-  process.on('message', (m: ToChild) => {
+  process.on('message', async (m: ToChild) => {
     if (m.type === 'exit') process.exit(0);
     try {
       const ms: number[] = [];
       const losses: number[] = [];
       for (let i = 0; i < m.warmup + m.count; i++) {
         const t0 = performance.now();
-        const loss = peer.step(index++);
+        const loss = await peer.step(index++);
         const dt = performance.now() - t0;
         losses.push(loss);
         if (i >= m.warmup) ms.push(dt);
@@ -123,13 +126,14 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-async function runParent(quick: boolean): Promise<void> {
+async function runParent(quick: boolean, webgpu: boolean): Promise<void> {
   const rounds = quick ? 1 : 3;
   const load0 = os.loadavg();
   const cpu = os.cpus()[0]?.model?.trim() || os.hostname();
   const cores = os.availableParallelism();
   console.error(`transformer benchmark — ${cpu}, ${cores} cores, Node ${process.version}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
-  const children = (Object.keys(PEERS) as PeerId[]).map((id) => new Child(id));
+  const ids: PeerId[] = webgpu ? ['attune', 'tfjs-wasm', 'attune-webgpu'] : ['attune', 'tfjs-wasm'];
+  const children = ids.map((id) => new Child(id));
   await Promise.all(children.map((c) => c.start()));
   for (let r = 0; r < rounds; r++) {
     const order = children.map((_, i) => children[(i + r) % children.length]);
@@ -148,13 +152,15 @@ async function runParent(quick: boolean): Promise<void> {
   const attune = rows.find((r) => r.id === 'attune')!;
   const tfjs = rows.find((r) => r.id === 'tfjs-wasm')!;
   const ratio = attune.tokensPerSecond / tfjs.tokensPerSecond;
+  const gpu = rows.find((r) => r.id === 'attune-webgpu');
   console.log('\nGPT-2 tiny (4L/4H/128d, vocab 256, T=128, B=8), AdamW, CPU — median over all measured steps\n');
-  console.log(['peer'.padEnd(24), 'ms/step'.padStart(9), 'tokens/s'.padStart(9), 'steps'.padStart(6), '  first losses'].join(''));
+  console.log(['peer'.padEnd(28), 'ms/step'.padStart(9), 'tokens/s'.padStart(9), 'steps'.padStart(6), '  first losses'].join(''));
   for (const r of rows) {
-    console.log([r.label.padEnd(24), r.ms.toFixed(0).padStart(9), r.tokensPerSecond.toFixed(0).padStart(9), String(r.steps).padStart(6), '  ' + r.firstLosses.map((l) => l.toFixed(4)).join(' ')].join(''));
+    console.log([r.label.padEnd(28), r.ms.toFixed(0).padStart(9), r.tokensPerSecond.toFixed(0).padStart(9), String(r.steps).padStart(6), '  ' + r.firstLosses.map((l) => l.toFixed(4)).join(' ')].join(''));
   }
   const pass = ratio >= TARGET_RATIO;
   console.log(`\nratio attune / tfjs-wasm: ${ratio.toFixed(1)}× (bar ≥ ${TARGET_RATIO}×: ${pass ? 'PASS' : 'FAIL'})`);
+  if (gpu) console.log(`webgpu (${gpu.info?.backend ?? gpu.error}): ${gpu.tokensPerSecond.toFixed(0)} tokens/s, ${(gpu.tokensPerSecond / attune.tokensPerSecond).toFixed(2)}× the CPU backend`);
   const lossGap = Math.abs((attune.firstLosses[0] ?? NaN) - (tfjs.firstLosses[0] ?? NaN));
   console.log(`first-step loss |attune − tfjs| = ${lossGap.toExponential(2)} (same weights and batch; ln 256 = ${Math.log(256).toFixed(4)})`);
 
@@ -168,7 +174,7 @@ async function runParent(quick: boolean): Promise<void> {
     ratio,
     target: { min: TARGET_RATIO, pass },
   };
-  const name = `transformer-cpu-${cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${cores}c${quick ? '.partial' : ''}.json`;
+  const name = `transformer-${webgpu ? 'webgpu' : 'cpu'}-${cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${cores}c${quick ? '.partial' : ''}.json`;
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
@@ -177,4 +183,4 @@ async function runParent(quick: boolean): Promise<void> {
 
 const childArg = process.argv.find((a) => a.startsWith('--child='));
 if (childArg) void runChild(childArg.slice('--child='.length) as PeerId);
-else void runParent(process.argv.includes('--quick') || process.env.BENCH_QUICK === '1');
+else void runParent(process.argv.includes('--quick') || process.env.BENCH_QUICK === '1', process.argv.includes('--webgpu') || process.env.BENCH_WEBGPU === '1');

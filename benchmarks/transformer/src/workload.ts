@@ -21,7 +21,7 @@ export interface PeerInfo {
 export interface Peer {
   init(): Promise<PeerInfo>;
   /** One optimizer step on batch `index % BATCHES`, with the loss read back to JavaScript; returns the loss. */
-  step(index: number): number;
+  step(index: number): number | Promise<number>;
 }
 
 /** mulberry32. */
