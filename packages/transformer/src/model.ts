@@ -102,15 +102,17 @@ export class CausalSelfAttention extends Module<[Tensor, AttentionContext], Tens
     // q, k, v from row blocks of c_attn's weight: three (B·T, C)·(C, C) products read straight into
     // place, instead of one (B·T, 3C) activation that would then be split (a copy each, and a
     // zero-padded concatenation each in backward). Slicing the (3C, C) weight costs 3·C² floats.
-    const project = (part: number): Tensor => {
-      const w = narrow(this.c_attn.weight, 0, part * C, C); // (C, C)
-      const b = this.c_attn.bias && narrow(this.c_attn.bias, 0, part * C, C); // (C)
+    const project = (part: number, scale = 1): Tensor => {
+      let w = narrow(this.c_attn.weight, 0, part * C, C); // (C, C)
+      let b = this.c_attn.bias && narrow(this.c_attn.bias, 0, part * C, C); // (C)
+      if (scale !== 1) [w, b] = [mul(w, scale), b && mul(b, scale)];
       return linear(x, w, b); // (B, T, C)
     };
     // (B, T, C) → (B, T, nh, hs) → (B, nh, T, hs)
     const heads = (t: Tensor): Tensor => permute(reshape(t, [B, T, nh, hs]), [0, 2, 1, 3]);
-    // Scale q rather than the (T, S) scores: 1/√hs (Vaswani et al. 2017, eq. 1) on T·hs values per head instead of T·S.
-    const q = heads(mul(project(0), 1 / Math.sqrt(hs))); // (B, nh, T, hs)
+    // The 1/√hs of softmax(q·kᵀ/√hs) (Vaswani et al. 2017, eq. 1) goes into q's weight and bias: C²
+    // values scaled instead of B·T·C activations (or B·nh·T·S scores).
+    const q = heads(project(0, 1 / Math.sqrt(hs))); // (B, nh, T, hs)
     let k = heads(project(1)); // (B, nh, T, hs)
     let v = heads(project(2)); // (B, nh, T, hs)
     const cache = context.cache;
