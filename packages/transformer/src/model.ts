@@ -406,20 +406,23 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
    * The additive causal mask. Without a cache it is built once per (B, T) at the full score shape
    * (B, nHead, T, T) and kept: adding a same-shape tensor is the fast elementwise path, and its
    * gradient with respect to the mask needs no reduction (a broadcast (T, T) mask costs a
-   * (B·nHead)-fold sum in every backward, since `add` computes both operands' gradients).
+   * (B·nHead)-fold sum in every backward, since `add` computes both operands' gradients). Past
+   * MAX_FULL_MASK_ELEMENTS (GPT-2 at T = 1024 would need 48 MiB per sequence) it stays (T, T).
    * With a cache (generation, no gradients) it is (T, past + T).
    */
   private causalBias(B: number, T: number, past: number): Tensor {
     const backend = this.transformer.wte.weight.backend;
     if (past > 0) return causalBiasTensor(T, past, backend);
-    const key = `${B}x${T}`;
+    const full = B * this.config.nHead * T * T <= MAX_FULL_MASK_ELEMENTS;
+    const key = full ? `${B}x${T}` : `${T}`;
     let mask = this.causalMasks.get(key);
     if (!mask || mask.isDisposed) {
       mask = noGrad(() => {
         const small = causalBiasTensor(T, 0, backend); // (T, T)
-        const full = expand(small, [B, this.config.nHead, T, T]); // (T, T) → (B, nh, T, T), materialised
+        if (!full) return keep(small);
+        const expanded = expand(small, [B, this.config.nHead, T, T]); // (T, T) → (B, nh, T, T), materialised
         small.dispose();
-        return keep(full);
+        return keep(expanded);
       });
       this.causalMasks.set(key, mask);
     }
@@ -437,6 +440,9 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
     return `nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, blockSize=${c.blockSize}, vocabSize=${c.vocabSize}`;
   }
 }
+
+/** Largest causal mask kept at the full score shape (B, nHead, T, T): 4M floats, 16 MiB. */
+const MAX_FULL_MASK_ELEMENTS = 4 * 1024 * 1024;
 
 /** (T, past + T): 0 where key j ≤ past + query i, −∞ after. */
 function causalBiasTensor(T: number, past: number, backend: Backend): Tensor {
