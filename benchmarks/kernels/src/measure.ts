@@ -1,0 +1,64 @@
+// Timing of one case on one library. Wall time: `iterations` calls enqueued back to back, then the
+// library's sync (onSubmittedWorkDone), divided by `iterations`. GPU time: the sum of the call's
+// kernel durations from timestamp queries, when the adapter has them. The runner interleaves the
+// libraries sample by sample and reports medians, so load from other processes falls on all alike.
+
+import type { Prepared } from './cases.js';
+import type { Library } from './libraries.js';
+
+/** How long to measure. */
+export interface Budget {
+  /** Samples per library and case (medians are over these). */
+  samples: number;
+  /** Each wall sample runs enough calls to last about this long. */
+  sampleMs: number;
+  /** Calls estimated to take longer than this are skipped (sizes are capped by time). */
+  maxCallMs: number;
+}
+
+export const FULL_BUDGET: Budget = { samples: 5, sampleMs: 400, maxCallMs: 4000 };
+export const QUICK_BUDGET: Budget = { samples: 3, sampleMs: 150, maxCallMs: 1500 };
+
+/** A library ready to sample one case. */
+export interface Sampler {
+  library: Library;
+  prepared: Prepared;
+  iterations: number;
+  firstCallMs: number;
+  wallMs: number[];
+  gpuMs: number[];
+}
+
+/** Runs the first call (compilation) and calibrates the calls per sample. */
+export async function startSampler(library: Library, prepared: Prepared, budget: Budget): Promise<Sampler> {
+  let start = performance.now();
+  prepared.call();
+  await library.sync();
+  const firstCallMs = performance.now() - start;
+  start = performance.now();
+  prepared.call();
+  await library.sync();
+  const single = performance.now() - start;
+  const iterations = Math.max(1, Math.min(50, Math.round(budget.sampleMs / Math.max(single, 1e-3))));
+  return { library, prepared, iterations, firstCallMs, wallMs: [], gpuMs: [] };
+}
+
+/** One wall sample and one GPU sample. */
+export async function sample(sampler: Sampler): Promise<void> {
+  const { library, prepared, iterations } = sampler;
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) prepared.call();
+  await library.sync();
+  sampler.wallMs.push((performance.now() - start) / iterations);
+  const gpu = await library.gpuTime(() => prepared.call());
+  if (gpu !== null) sampler.gpuMs.push(gpu);
+  await library.sync();
+}
+
+/** The median of values (NaN for none). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
