@@ -83,7 +83,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
       batchSize: options.batchSize ?? 64,
       debug: options.debug ?? false,
       onShader: options.onShader,
-      elementsPerThread: options.elementsPerThread ?? (adapter.isFallbackAdapter ? 8 : 1),
+      elementsPerThread: options.elementsPerThread ?? (adapter.isFallbackAdapter ? 4 : 1),
     });
     const usage = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes, usage), options.maxPooledBytes ?? 2 ** 30);

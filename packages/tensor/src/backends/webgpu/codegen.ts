@@ -14,10 +14,11 @@ export interface UniformField {
   type: WgslType;
 }
 
-/** A storage binding: its WGSL name and element type. */
+/** A storage binding: its WGSL name and element type (`vec4<type>` elements when `vec4` is set). */
 export interface StorageBinding {
   name: string;
   type: WgslType;
+  vec4?: boolean;
 }
 
 /**
@@ -90,11 +91,12 @@ fn truthy(x: f32) -> bool { return x != 0.0 && !isNan(x); }
 export function shaderSource(program: Program, elementsPerThread = 1): string {
   const lines: string[] = (program.enables ?? []).map((extension) => `enable ${extension};`);
   let binding = 0;
+  const element = (b: StorageBinding) => (b.vec4 ? `vec4<${b.type}>` : b.type);
   for (const input of program.inputs) {
-    lines.push(`@group(0) @binding(${binding++}) var<storage, read> ${input.name}: array<${input.type}>;`);
+    lines.push(`@group(0) @binding(${binding++}) var<storage, read> ${input.name}: array<${element(input)}>;`);
   }
   for (const output of program.outputs) {
-    lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${output.name}: array<${output.type}>;`);
+    lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${output.name}: array<${element(output)}>;`);
   }
   if (program.uniforms.length > 0) {
     lines.push(`struct Uniforms {\n${program.uniforms.map((f) => `  ${f.name}: ${f.type},`).join('\n')}\n};`);
@@ -212,6 +214,19 @@ export class StridedIndexer {
     }
     return lines.join('\n  ');
   }
+}
+
+/**
+ * Whether a flat kernel over `count` elements may move them as vec4s: whole vec4s only (every pool
+ * buffer is a multiple of 16 bytes, so the last vec4 is always in bounds).
+ */
+export function vectorizable(count: number): boolean {
+  return count >= 4 && count % 4 === 0;
+}
+
+/** `vec4<type>(f(x.x, …), f(x.y, …), …)`: a per-component expression applied to all four lanes. */
+export function perComponent(type: WgslType, component: (c: 'x' | 'y' | 'z' | 'w') => string): string {
+  return `vec4<${type}>(${(['x', 'y', 'z', 'w'] as const).map(component).join(', ')})`;
 }
 
 /** The next power of two ≥ n (1 for n ≤ 1). */

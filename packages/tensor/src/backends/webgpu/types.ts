@@ -25,7 +25,7 @@ export interface WebGPUExecutionOptions {
    */
   matmulKernel?: 'auto' | 'tiled' | 'subgroup';
   /**
-   * Elements each thread of an elementwise kernel handles (default 1 on GPUs, 8 on software
+   * Elements (or vec4s) each thread of an elementwise kernel handles (default 1 on GPUs, 4 on software
    * adapters, where every workgroup costs a coroutine start).
    */
   elementsPerThread?: number;

@@ -12,6 +12,8 @@ import {
   FLAT_WORKGROUP_SIZE,
   operandLayout,
   wgslType,
+  perComponent,
+  vectorizable,
   type OperandLayout,
   type Program,
   type StorageBinding,
@@ -213,22 +215,26 @@ function storeExpression(value: string, type: WgslType, fromBool: boolean): stri
 /** Fills `count` elements with the same 32-bit pattern (the value stored as the dtype would hold it). */
 export class FillProgram implements Program {
   readonly op = 'fill';
-  readonly key = 'fill';
   readonly flat = true;
   readonly inputs: StorageBinding[] = [];
-  readonly outputs: StorageBinding[] = [{ name: 'out', type: 'u32' }];
+  readonly outputs: StorageBinding[];
   readonly uniforms: UniformField[] = [{ name: 'count', type: 'u32' }, { name: 'bits', type: 'u32' }];
   readonly uniformValues: number[];
   readonly workgroupSize = [FLAT_WORKGROUP_SIZE, 1, 1] as const;
   readonly dispatch: [number, number, number];
+  readonly key: string;
+  private readonly vec4: boolean;
 
   constructor(count: number, bits: number) {
-    this.uniformValues = [count, bits];
+    this.vec4 = vectorizable(count);
+    this.outputs = [{ name: 'out', type: 'u32', vec4: this.vec4 }];
+    this.uniformValues = [this.vec4 ? count / 4 : count, bits];
     this.dispatch = flatDispatch(count);
+    this.key = `fill${this.vec4 ? '4' : ''}`;
   }
 
   main(): string {
-    return 'fn run(index: u32) { out[index] = u.bits; }';
+    return `fn run(index: u32) { out[index] = ${this.vec4 ? 'vec4<u32>(u.bits)' : 'u.bits'}; }`;
   }
 }
 
@@ -264,7 +270,7 @@ export class CastProgram implements Program {
   }
 }
 
-/** One unary op over `count` elements. */
+/** One unary op over `count` elements (four per thread as vec4 when the count allows). */
 export class UnaryProgram implements Program {
   readonly key: string;
   readonly flat = true;
@@ -274,25 +280,35 @@ export class UnaryProgram implements Program {
   readonly uniformValues: number[];
   readonly workgroupSize = [FLAT_WORKGROUP_SIZE, 1, 1] as const;
   readonly dispatch: [number, number, number];
+  private readonly vec4: boolean;
 
   constructor(readonly op: UnaryOp, count: number, private readonly dtype: DType) {
-    this.key = `unary_${op}_${dtype}`;
-    this.inputs = [{ name: 'input', type: wgslType(dtype) }];
-    this.outputs = [{ name: 'out', type: op === 'logicalNot' ? 'u32' : wgslType(dtype) }];
-    this.uniformValues = [count];
+    this.vec4 = vectorizable(count);
+    this.key = `unary_${op}_${dtype}${this.vec4 ? '_vec4' : ''}`;
+    this.inputs = [{ name: 'input', type: wgslType(dtype), vec4: this.vec4 }];
+    this.outputs = [{ name: 'out', type: op === 'logicalNot' ? 'u32' : wgslType(dtype), vec4: this.vec4 }];
+    this.uniformValues = [this.vec4 ? count / 4 : count];
     this.dispatch = flatDispatch(count);
   }
 
   main(): string {
     const type = wgslType(this.dtype);
-    if (this.op === 'logicalNot') return `fn run(index: u32) { out[index] = select(1u, 0u, ${truthyExpression('input[index]', type)}); }`;
-    const expression = type === 'f32' ? UNARY_FLOAT[this.op] : UNARY_INT[this.op];
-    if (!expression) throw new Error(`webgpu: unary op '${this.op}' is not defined for dtype ${this.dtype}`);
-    const load = type === 'u32' ? 'i32(input[index])' : 'input[index]';
-    return `${type === 'f32' ? MATH_HELPERS : MATH_HELPERS_INT_ONLY}
+    const outType = this.outputs[0].type;
+    const compute = computeType(type);
+    let expression: string;
+    if (this.op === 'logicalNot') expression = `select(1u, 0u, ${truthyExpression('x', compute)})`;
+    else {
+      const found = compute === 'f32' ? UNARY_FLOAT[this.op] : UNARY_INT[this.op];
+      if (!found) throw new Error(`webgpu: unary op '${this.op}' is not defined for dtype ${this.dtype}`);
+      expression = outType === 'u32' ? `u32(${found})` : found;
+    }
+    const load = (v: string) => (type === 'u32' ? `i32(${v})` : v);
+    const store = this.vec4 ? perComponent(outType, (c) => `element(${load(`v.${c}`)})`) : `element(${load('input[index]')})`;
+    return `${compute === 'f32' ? MATH_HELPERS : MATH_HELPERS_INT_ONLY}
+fn element(x: ${compute}) -> ${outType} { return ${expression}; }
 fn run(index: u32) {
-  let x = ${load};
-  out[index] = ${expression};
+  ${this.vec4 ? 'let v = input[index];' : ''}
+  out[index] = ${store};
 }`;
   }
 }
@@ -352,6 +368,7 @@ export class BinaryProgram implements Program {
   private readonly layouts: OperandLayout[];
   private readonly indexer: StridedIndexer | null;
   private readonly scalarB: boolean;
+  private readonly vec4: boolean;
 
   constructor(readonly op: BinaryOp, aShape: readonly number[], bShape: readonly number[] | null, outShape: readonly number[], private readonly inDtype: DType, private readonly outDtype: DType, scalar?: number) {
     const count = outShape.reduce((p, d) => p * d, 1);
@@ -362,11 +379,13 @@ export class BinaryProgram implements Program {
     this.layouts = merged.strides.map((s) => operandLayout(merged.shape, s));
     const strided = this.layouts.map((layout, i) => ({ layout, name: i === 0 ? 'a' : 'b', strides: merged.strides[i] })).filter((o) => o.layout === 'strided');
     this.indexer = strided.length > 0 ? new StridedIndexer(merged.shape, strided) : null;
-    this.inputs = [{ name: 'a', type: inType }];
-    if (!this.scalarB) this.inputs.push({ name: 'b', type: inType });
-    this.outputs = [{ name: 'out', type: wgslType(outDtype) }];
+    // Four elements per thread as vec4 when no operand needs index arithmetic.
+    this.vec4 = !this.indexer && vectorizable(count);
+    this.inputs = [{ name: 'a', type: inType, vec4: this.vec4 && this.layouts[0] === 'contiguous' }];
+    if (!this.scalarB) this.inputs.push({ name: 'b', type: inType, vec4: this.vec4 && this.layouts[1] === 'contiguous' });
+    this.outputs = [{ name: 'out', type: wgslType(outDtype), vec4: this.vec4 }];
     this.uniforms = [{ name: 'count', type: 'u32' }];
-    this.uniformValues = [count];
+    this.uniformValues = [this.vec4 ? count / 4 : count];
     if (this.scalarB) {
       this.uniforms.push({ name: 'scalar', type: computeType(inType) });
       this.uniformValues.push(inType === 'f32' ? (scalar as number) : (scalar as number) | 0);
@@ -375,7 +394,7 @@ export class BinaryProgram implements Program {
       this.uniforms.push(...this.indexer.fields);
       this.uniformValues.push(...this.indexer.values);
     }
-    this.key = `binary_${op}_${inDtype}_${outDtype}_${this.scalarB ? 'scalar' : ''}${this.layouts.join('_')}_${merged.shape.length}`;
+    this.key = `binary_${op}_${inDtype}_${outDtype}_${this.scalarB ? 'scalar' : ''}${this.layouts.join('_')}_${merged.shape.length}${this.vec4 ? '_vec4' : ''}`;
     this.dispatch = flatDispatch(count);
   }
 
@@ -384,15 +403,31 @@ export class BinaryProgram implements Program {
     const type = computeType(inType);
     const outType = wgslType(this.outDtype);
     const expression = binaryExpression(this.op, type);
+    const value = COMPARISON_OPS.has(this.op) ? storeExpression(expression, outType, true) : outType === 'u32' ? `u32(${expression})` : expression;
+    const element = `fn element(a: ${type}, b: ${type}) -> ${outType} { return ${value}; }`;
+    const helpers = type === 'f32' ? MATH_HELPERS : MATH_HELPERS_INT_ONLY;
+    if (this.vec4) {
+      // Contiguous operands load a vec4; a one-element operand or a number is the same in every lane.
+      const lane = (name: 'a' | 'b', i: number, c: string) => {
+        if (name === 'b' && this.scalarB) return 'u.scalar';
+        const raw = this.layouts[i] === 'contiguous' ? `${name}4.${c}` : `${name}[0]`;
+        return inType === 'u32' ? `i32(${raw})` : raw;
+      };
+      const loads = [this.layouts[0] === 'contiguous' ? 'let a4 = a[index];' : '', !this.scalarB && this.layouts[1] === 'contiguous' ? 'let b4 = b[index];' : ''];
+      return `${helpers}
+${element}
+fn run(index: u32) {
+  ${loads.join('\n  ')}
+  out[index] = ${perComponent(outType, (c) => `element(${lane('a', 0, c)}, ${lane('b', 1, c)})`)};
+}`;
+    }
     const a = operandLoad('a', this.layouts[0], inType);
     const b = this.scalarB ? 'u.scalar' : operandLoad('b', this.layouts[1], inType);
-    const value = COMPARISON_OPS.has(this.op) ? storeExpression(expression, outType, true) : outType === 'u32' ? `u32(${expression})` : expression;
-    return `${type === 'f32' ? MATH_HELPERS : MATH_HELPERS_INT_ONLY}
+    return `${helpers}
+${element}
 fn run(index: u32) {
   ${this.indexer ? this.indexer.code() : ''}
-  let a = ${a};
-  let b = ${b};
-  out[index] = ${value};
+  out[index] = element(${a}, ${b});
 }`;
   }
 }

@@ -3,7 +3,7 @@
 // layer-norm weight and bias gradients; and the in-place Adam/AdamW update.
 
 import type { AdamStep } from '../../../backend.js';
-import { flatDispatch, FLAT_WORKGROUP_SIZE, type Program, type StorageBinding, type UniformField } from '../codegen.js';
+import { flatDispatch, FLAT_WORKGROUP_SIZE, vectorizable, type Program, type StorageBinding, type UniformField } from '../codegen.js';
 import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowPolicy } from './rows.js';
 
 /** exp that is exactly 0 at −∞ and NaN at NaN on every driver. */
@@ -242,10 +242,10 @@ export class LayerNormParamGradProgram implements Program {
 /** One Adam/AdamW step in place on param, m and v (torch.optim.Adam / AdamW's single-tensor update). */
 export class AdamProgram implements Program {
   readonly op = 'adamStep';
-  readonly key = 'adam';
+  readonly key: string;
   readonly flat = true;
-  readonly inputs: StorageBinding[] = [{ name: 'grad', type: 'f32' }];
-  readonly outputs: StorageBinding[] = [{ name: 'param', type: 'f32' }, { name: 'm', type: 'f32' }, { name: 'v', type: 'f32' }];
+  readonly inputs: StorageBinding[];
+  readonly outputs: StorageBinding[];
   readonly uniforms: UniformField[] = ['count', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'l2', 'decay', 'stepSize', 'biasCorrection2Sqrt'].map((name) => ({
     name,
     type: name === 'count' ? ('u32' as const) : ('f32' as const),
@@ -255,11 +255,16 @@ export class AdamProgram implements Program {
   readonly dispatch: [number, number, number];
 
   constructor(count: number, h: AdamStep) {
+    // Four parameters per thread as vec4 when the count allows (WGSL's arithmetic is per component).
+    const vec4 = vectorizable(count);
+    this.key = vec4 ? 'adam_vec4' : 'adam';
+    this.inputs = [{ name: 'grad', type: 'f32', vec4 }];
+    this.outputs = ['param', 'm', 'v'].map((name) => ({ name, type: 'f32' as const, vec4 }));
     // Scalars in float64 on the host, as the CPU reference computes them.
     const biasCorrection1 = 1 - Math.pow(h.beta1, h.step);
     const biasCorrection2 = 1 - Math.pow(h.beta2, h.step);
     this.uniformValues = [
-      count,
+      vec4 ? count / 4 : count,
       h.beta1,
       1 - h.beta1,
       h.beta2,
