@@ -17,7 +17,7 @@ import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgra
 import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
 import { AdamProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
-import { GPU_ROW_POLICY, SOFTWARE_ROW_POLICY, type RowPolicy } from './programs/rows.js';
+import { GPU_ROW_POLICY, type RowPolicy } from './programs/rows.js';
 
 /** A tensor's storage on the GPU: a pooled buffer holding `size` 32-bit elements. */
 export class GpuStorage implements WebGPUStorage {
@@ -91,7 +91,9 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.stagingPool = new BufferPool((bytes) => this.createBuffer(bytes, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST), 64 * 2 ** 20);
     this.matmulTilings = { large: DEFAULT_MATMUL_TILING, small: SMALL_MATMUL_TILING };
     this.subgroupTiling = chooseSubgroupMatmul(adapter, options.matmulKernel ?? 'auto');
-    this.rowPolicy = adapter.isFallbackAdapter ? SOFTWARE_ROW_POLICY : GPU_ROW_POLICY;
+    const subgroupSize = adapter.features.includes('subgroups') && adapter.subgroupMinSize === adapter.subgroupMaxSize ? adapter.subgroupMinSize : 0;
+    // Software adapters: with ≥ 64 rows a row gets one subgroup (or one thread), so no barrier runs.
+    this.rowPolicy = { ...GPU_ROW_POLICY, subgroupSize, manyRows: adapter.isFallbackAdapter ? 64 : Infinity };
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.dispatcher.fail(new WebGPUDeviceError(`webgpu: uncaptured device error: ${error.message}`, 'validation', []));

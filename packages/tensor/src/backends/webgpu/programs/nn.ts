@@ -4,7 +4,7 @@
 
 import type { AdamStep } from '../../../backend.js';
 import { flatDispatch, FLAT_WORKGROUP_SIZE, vectorizable, type Program, type StorageBinding, type UniformField } from '../codegen.js';
-import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowPolicy } from './rows.js';
+import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowGeometry, type RowPolicy } from './rows.js';
 
 /** exp that is exactly 0 at −∞ and NaN at NaN on every driver. */
 const SAFE_EXP = /* wgsl */ `
@@ -33,14 +33,22 @@ abstract class RowProgram implements Program {
   readonly workgroupSize = [ROW_WORKGROUP_SIZE, 1, 1] as const;
   readonly dispatch: [number, number, number];
   protected readonly threadsPerRow: number;
+  protected readonly geometry: RowGeometry;
   abstract readonly inputs: StorageBinding[];
   abstract readonly outputs: StorageBinding[];
+  readonly enables: string[];
 
   constructor(rows: number, cols: number, policy: RowPolicy) {
-    const geometry = rowGeometry(rows, cols, policy);
-    this.threadsPerRow = geometry.threadsPerRow;
-    this.dispatch = geometry.dispatch;
+    this.geometry = rowGeometry(rows, cols, policy);
+    this.threadsPerRow = this.geometry.threadsPerRow;
+    this.dispatch = this.geometry.dispatch;
     this.uniformValues = [rows, cols];
+    this.enables = this.geometry.subgroup ? ['subgroups'] : [];
+  }
+
+  /** Suffix of the kernel key: the row geometry. */
+  protected get geometryKey(): string {
+    return `${this.threadsPerRow}${this.geometry.subgroup ? 'sg' : ''}`;
   }
 
   /** Constants, workgroup arrays and the entry point's opening lines. */
@@ -64,7 +72,7 @@ export class SoftmaxProgram extends RowProgram {
   constructor(rows: number, cols: number, private readonly log: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
     super(rows, cols, policy);
     this.op = log ? 'logSoftmax' : 'softmax';
-    this.key = `${this.op}_${this.threadsPerRow}`;
+    this.key = `${this.op}_${this.geometryKey}`;
   }
 
   main(): string {
@@ -73,12 +81,12 @@ export class SoftmaxProgram extends RowProgram {
   var m = negInf();
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { m = max(m, x[base + c]); } }
   partial[local] = m;
-  ${rowReduce('partial', (a, b) => `max(${a}, ${b})`, 'maxOfRow', this.threadsPerRow)}
+  ${rowReduce('partial', (a, b) => `max(${a}, ${b})`, 'maxOfRow', this.geometry, 'subgroupMax')}
   let rowMax = select(maxOfRow, 0.0, maxOfRow == negInf());
   var s = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { s = s + expSafe(x[base + c] - rowMax); } }
   partial[local] = s;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'rowSum', this.threadsPerRow)}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'rowSum', this.geometry, 'subgroupAdd')}
   let logSum = logSafe(rowSum);
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { out[base + c] = ${write}; } }
 }`;
@@ -95,7 +103,7 @@ export class SoftmaxBackwardProgram extends RowProgram {
   constructor(rows: number, cols: number, private readonly log: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
     super(rows, cols, policy);
     this.op = log ? 'logSoftmax backward' : 'softmax backward';
-    this.key = `${log ? 'logSoftmax' : 'softmax'}Backward_${this.threadsPerRow}`;
+    this.key = `${log ? 'logSoftmax' : 'softmax'}Backward_${this.geometryKey}`;
   }
 
   main(): string {
@@ -105,7 +113,7 @@ export class SoftmaxBackwardProgram extends RowProgram {
   var s = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { s = s + ${term}; } }
   partial[local] = s;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'dot', this.threadsPerRow)}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'dot', this.geometry, 'subgroupAdd')}
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { dx[base + c] = ${write}; } }
 }`;
   }
@@ -124,7 +132,7 @@ export class LayerNormProgram extends RowProgram {
     if (withBias) this.inputs.push({ name: 'bias', type: 'f32' });
     this.uniforms.push({ name: 'eps', type: 'f32' });
     this.uniformValues.push(eps);
-    this.key = `layerNorm_${withWeight}_${withBias}_${this.threadsPerRow}`;
+    this.key = `layerNorm_${withWeight}_${withBias}_${this.geometryKey}`;
   }
 
   main(): string {
@@ -135,12 +143,12 @@ export class LayerNormProgram extends RowProgram {
   var s = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { s = s + x[base + c]; } }
   partial[local] = s;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'total', this.threadsPerRow)}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'total', this.geometry, 'subgroupAdd')}
   let mean = total / f32(u.cols);
   var squares = 0.0;
   if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { let d = x[base + c] - mean; squares = squares + d * d; } }
   partial[local] = squares;
-  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'squareSum', this.threadsPerRow)}
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'squareSum', this.geometry, 'subgroupAdd')}
   let rstd = 1.0 / sqrt(squareSum / f32(u.cols) + u.eps);
   if (valid) {
     for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { out[base + c] = ${value}; }
@@ -160,7 +168,7 @@ export class LayerNormBackwardProgram extends RowProgram {
   constructor(rows: number, cols: number, private readonly withWeight: boolean, policy: RowPolicy = GPU_ROW_POLICY) {
     super(rows, cols, policy);
     if (withWeight) this.inputs.push({ name: 'weight', type: 'f32' });
-    this.key = `layerNormBackward_${withWeight}_${this.threadsPerRow}`;
+    this.key = `layerNormBackward_${withWeight}_${this.geometryKey}`;
   }
 
   main(): string {
@@ -180,8 +188,8 @@ export class LayerNormBackwardProgram extends RowProgram {
   }
   sumA[local] = a;
   sumB[local] = b;
-  ${rowReduce('sumA', (p, q) => `${p} + ${q}`, 'totalA', this.threadsPerRow)}
-  ${rowReduce('sumB', (p, q) => `${p} + ${q}`, 'totalB', this.threadsPerRow)}
+  ${rowReduce('sumA', (p, q) => `${p} + ${q}`, 'totalA', this.geometry, 'subgroupAdd')}
+  ${rowReduce('sumB', (p, q) => `${p} + ${q}`, 'totalB', this.geometry, 'subgroupAdd')}
   let meanA = totalA / f32(u.cols);
   let meanB = totalB / f32(u.cols);
   if (valid) {

@@ -7,7 +7,7 @@
 import type { ReduceOp } from '../../../backend.js';
 import type { DType } from '../../../dtype.js';
 import { flatDispatch, FLAT_WORKGROUP_SIZE, GROUP_INDEX, wgslType, type Program, type StorageBinding, type UniformField, type WgslType } from '../codegen.js';
-import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowPolicy } from './rows.js';
+import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowPolicy, type SubgroupReduction } from './rows.js';
 
 /** Identity of a reduction in WGSL (max/min of floats start at ∓∞, of ints at the int range's ends, of bools at 0/1). */
 function identity(op: ReduceOp, type: WgslType): string {
@@ -36,6 +36,15 @@ const NAN_EXTREMA = /* wgsl */ `
 fn maxNan(a: f32, b: f32) -> f32 { return select(select(b, a, a > b), a, isNan(a)); }
 fn minNan(a: f32, b: f32) -> f32 { return select(select(b, a, a < b), a, isNan(a)); }
 `;
+
+/** The subgroup operation of a reduction with the same semantics, if any. */
+function subgroupReduction(op: ReduceOp, type: WgslType): SubgroupReduction | null {
+  if (type === 'u32') return null;
+  if (op === 'sum') return 'subgroupAdd';
+  if (op === 'prod') return 'subgroupMul';
+  if (type === 'f32') return null;
+  return op === 'max' ? 'subgroupMax' : 'subgroupMin';
+}
 
 /**
  * Chunks to split a reduction axis into so that few outputs still occupy the GPU: 1 when there are
@@ -66,6 +75,8 @@ export class ReduceProgram implements Program {
   readonly workgroupSize = [ROW_WORKGROUP_SIZE, 1, 1] as const;
   readonly dispatch: [number, number, number];
   private readonly threadsPerRow: number;
+  private readonly subgroup: boolean;
+  readonly enables: string[] = [];
   readonly op: string;
 
   constructor(private readonly reduceOp: ReduceOp, outer: number, size: number, inner: number, chunks: number, private readonly dtype: DType, policy: RowPolicy = GPU_ROW_POLICY) {
@@ -79,11 +90,15 @@ export class ReduceProgram implements Program {
       const geometry = rowGeometry(outer * chunks, chunk, policy);
       this.threadsPerRow = geometry.threadsPerRow;
       this.dispatch = geometry.dispatch;
+      // Float max/min keep the workgroup tree: subgroupMax's NaN behaviour is unspecified.
+      this.subgroup = geometry.subgroup && subgroupReduction(reduceOp, wgslType(dtype)) !== null;
+      if (this.subgroup) this.enables.push('subgroups');
     } else {
       this.threadsPerRow = 0;
+      this.subgroup = false;
       this.dispatch = flatDispatch(outer * chunks * inner);
     }
-    this.key = `reduce_${reduceOp}_${dtype}_${this.threadsPerRow === 0 ? 'columns' : `rows${this.threadsPerRow}`}`;
+    this.key = `reduce_${reduceOp}_${dtype}_${this.threadsPerRow === 0 ? 'columns' : `rows${this.threadsPerRow}${this.subgroup ? 'sg' : ''}`}`;
   }
 
   main(): string {
@@ -128,7 +143,7 @@ ${entry}
     }
   }
   partial[local] = acc;
-  ${rowReduce('partial', step, 'total', this.threadsPerRow)}
+  ${rowReduce('partial', step, 'total', { threadsPerRow: this.threadsPerRow, subgroup: this.subgroup }, subgroupReduction(this.reduceOp, type))}
   if (lane == 0u && row < u.outer * u.chunks) { out[row] = total; }
 }`;
   }
