@@ -123,7 +123,14 @@ export function setBackend(name: string): Backend {
   return backend;
 }
 
-/** The backend registered under `name`, or an error listing the registered names. */
+/**
+ * The backend registered under `name`, or an error listing the registered names.
+ *
+ * @example
+ * ```ts
+ * const cpu = backendByName('cpu');
+ * ```
+ */
 export function backendByName(name: string): Backend {
   const backend = state.backends.get(name);
   if (!backend) throw new Error(`unknown backend '${name}' (registered: ${[...state.backends.keys()].join(', ')})`);
