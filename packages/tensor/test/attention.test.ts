@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { scaledDotProductAttention, tensor, tidy } from '../src/index.js';
-import { finiteDifferenceGradCheck, uniformValues, type Array64 } from '../src/testing/index.js';
+import { finiteDifferenceGradCheck, uniformValues } from '../src/testing/index.js';
+import type { Array64 } from '../src/testing/reference.js';
 
 /** softmax(q·kᵀ/√E [causal]) · v for (B, L, E) inputs, in float64. */
 function attention64(q: Array64, k: Array64, v: Array64, causal: boolean): Array64 {
@@ -48,12 +49,14 @@ describe('scaledDotProductAttention', () => {
   }
 
   it('the first query attends only to the first key under the causal mask', () => {
-    const out = tidy(() => {
+    const result = tidy(() => {
       const q = tensor([[[1], [1]]]);
       const k = tensor([[[1], [5]]]);
       const v = tensor([[[10], [20]]]);
-      return scaledDotProductAttention(q, k, v, { isCausal: true }).dataSync();
+      return scaledDotProductAttention(q, k, v, { isCausal: true });
     });
+    const out = result.dataSync();
+    result.dispose();
     expect(out[0]).toBe(10);
     // The second query sees both keys: weights ∝ (e¹, e⁵).
     expect(out[1]).toBeCloseTo(10 + 10 * Math.exp(4) / (1 + Math.exp(4)), 4);

@@ -43,8 +43,9 @@ function castRaw(x: Tensor, dtype: DType): Tensor {
   return wrap(x.backend, x.backend.cast(x.storage, x.size, x.dtype, dtype), x.shape, dtype);
 }
 
-function gradFor(value: TensorOrScalar, grad: Tensor | null): Tensor | null {
-  if (typeof value === 'number' || !grad) return null;
+/** `grad` summed to `value`'s shape, or null for scalars and tensors that need no gradient. */
+function gradFor(value: TensorOrScalar, grad: Tensor): Tensor | null {
+  if (typeof value === 'number' || !value.requiresGrad) return null;
   return sumToShape(grad, value.shape);
 }
 
@@ -63,14 +64,14 @@ function inputs(a: Tensor, b: TensorOrScalar): Tensor[] {
 export function add(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('add', 'add', a, b);
   if (!needsGrad(a, b)) return out;
-  return record(out, 'add', inputs(a, b), (g) => [sumToShape(g, a.shape), gradFor(b, g)]);
+  return record(out, 'add', inputs(a, b), (g) => [gradFor(a, g), gradFor(b, g)]);
 }
 
 /** a − b with broadcasting. @example `sub(tensor([3]), 1) // [2]` */
 export function sub(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('sub', 'sub', a, b);
   if (!needsGrad(a, b)) return out;
-  return record(out, 'sub', inputs(a, b), (g) => [sumToShape(g, a.shape), typeof b === 'number' ? null : sumToShape(neg(g), b.shape)]);
+  return record(out, 'sub', inputs(a, b), (g) => [gradFor(a, g), typeof b === 'number' || !b.requiresGrad ? null : sumToShape(neg(g), b.shape)]);
 }
 
 /** a · b elementwise with broadcasting. @example `mul(tensor([2, 3]), 2) // [4, 6]` */
