@@ -20,12 +20,13 @@ export type UnaryOp =
 /**
  * Elementwise ops of two operands with broadcasting. Comparisons and logical ops write bool.
  * The `*Backward` ops fuse an activation's gradient, a = upstream gradient: tanh's a·(1 − b²) and
- * sigmoid's a·b·(1 − b) take the forward output b; relu's (b > 0 ? a : 0) takes the input b.
+ * sigmoid's a·b·(1 − b) take the forward output b; relu's (b > 0 ? a : 0) and GPT-2 GELU's
+ * a·gelu′(b) take the input b.
  */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr'
-  | 'tanhBackward' | 'sigmoidBackward' | 'reluBackward';
+  | 'tanhBackward' | 'sigmoidBackward' | 'reluBackward' | 'geluTanhBackward';
 
 /** Reductions over the middle axis of an (outer, size, inner) view. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';

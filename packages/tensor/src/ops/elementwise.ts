@@ -269,15 +269,31 @@ const geluExact = unary('gelu', (g, x) => {
   const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
   return mul(g, add(cdf, mul(x, pdf)));
 });
-const geluTanh = unary('geluTanh', (g, x) => {
-  // GPT-2's approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016)
-  const inner = mul(add(x, mul(pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
-  const t = tanh(inner);
-  const dInner = mul(add(mul(square(x), 3 * 0.044715), 1), SQRT_2_OVER_PI);
-  const left = mul(add(t, 1), 0.5);
-  const right = mul(mul(mul(x, rsubScalar(1, square(t))), dInner), 0.5);
-  return mul(g, add(left, right));
-});
+// GPT-2's approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016),
+// with its derivative fused into one kernel.
+const geluTanh = unary('geluTanh', (g, x) => geluTanhBackward(g, x));
+
+function geluTanhBackward(g: Tensor, x: Tensor): Tensor {
+  const out = binaryRaw('geluTanhBackward', 'geluTanhBackward', g, x);
+  if (!needsGrad(g, x)) return out;
+  // Double backward: d/dg = gelu′(x); d/dx is composed from ops (rarely needed).
+  return record(out, 'geluTanhBackward', [g, x], (h) => [
+    geluTanhBackward(h, x),
+    x.requiresGrad ? mul(mul(h, g), geluTanhSecondDerivative(x)) : null,
+  ]);
+}
+
+function geluTanhSecondDerivative(x: Tensor): Tensor {
+  // gelu″(x) = (1 − t²)·u′ + 0.5x·[−2t(1 − t²)u′² + (1 − t²)u″], u′ = c(1 + 3kx²), u″ = 6ckx
+  const c = SQRT_2_OVER_PI;
+  const k = 0.044715;
+  const t = tanh(mul(add(x, mul(pow(x, 3), k)), c));
+  const sech2 = rsubScalar(1, square(t));
+  const du = mul(add(mul(square(x), 3 * k), 1), c);
+  const d2u = mul(x, 6 * c * k);
+  const inner = add(mul(mul(mul(t, sech2), square(du)), -2), mul(sech2, d2u));
+  return add(mul(sech2, du), mul(mul(x, inner), 0.5));
+}
 
 /**
  * GELU (Hendrycks & Gimpel 2016): x·Φ(x), or GPT-2's tanh approximation with `approximate: 'tanh'`.

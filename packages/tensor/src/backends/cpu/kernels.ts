@@ -40,12 +40,12 @@ const UNARY_EXPR: Record<UnaryOp, string> = {
   sin: 'Math.sin(x)',
   cos: 'Math.cos(x)',
   tanh: 'tanhRational(x)',
-  sigmoid: 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))',
-  logSigmoid: 'x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x))',
+  sigmoid: 'sigmoidOf(x)',
+  logSigmoid: '(x >= 0 ? 0 : x) - Math.log1p(Math.exp(-Math.abs(x)))',
   relu: 'x > 0 ? x : (x === x ? 0 : x)',
   gelu: '0.5 * x * (1 + erf(x * Math.SQRT1_2))',
-  geluTanh: `0.5 * x * (1 + Math.tanh(${SQRT_2_OVER_PI} * (x + 0.044715 * x * x * x)))`,
-  silu: 'x >= 0 ? x / (1 + Math.exp(-x)) : x * Math.exp(x) / (1 + Math.exp(x))',
+  geluTanh: `0.5 * x * (1 + tanhRational(${SQRT_2_OVER_PI} * (x + 0.044715 * x * x * x)))`,
+  silu: 'x * sigmoidOf(x)',
   // PyTorch's softplus with beta = 1, threshold = 20 (linear above the threshold).
   softplus: 'x > 20 ? x : Math.log1p(Math.exp(x))',
   erf: 'erf(x)',
@@ -66,6 +66,21 @@ export function tanhRational(value: number): number {
   const p = x * (4.89352455891786e-3 + x2 * (6.37261928875436e-4 + x2 * (1.48572235717979e-5 + x2 * (5.12229709037114e-8 + x2 * (-8.60467152213735e-11 + x2 * (2.00018790482477e-13 + x2 * -2.76076847742355e-16))))));
   const q = 4.89352518554385e-3 + x2 * (2.268434632439e-3 + x2 * (1.18534705686654e-4 + x2 * 1.19825839466702e-6));
   return p / q;
+}
+
+/** The logistic sigmoid with one exp, accurate in both tails. */
+export function sigmoidOf(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+/**
+ * d/dx of GPT-2's GELU 0.5·x·(1 + tanh(u)), u = √(2/π)(x + 0.044715x³):
+ * 0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²), t = tanh(u).
+ */
+export function geluTanhDerivative(x: number): number {
+  const t = tanhRational(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
 }
 
 function roundHalfEven(x: number): number {
@@ -94,6 +109,7 @@ const BINARY_EXPR: Record<BinaryOp, string> = {
   tanhBackward: 'a * (1 - b * b)',
   sigmoidBackward: 'a * b * (1 - b)',
   reluBackward: 'b > 0 ? a : 0',
+  geluTanhBackward: 'a * geluTanhDerivative(b)',
 };
 
 type UnaryLoop = (out: TypedArray, x: TypedArray, n: number) => void;
@@ -108,11 +124,11 @@ type BinaryLoops = {
   strided: (out: TypedArray, a: TypedArray, b: TypedArray, shape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]) => void;
 };
 
-const helpers = { erf, roundHalfEven, tanhRational };
+const helpers = { erf, roundHalfEven, tanhRational, sigmoidOf, geluTanhDerivative };
 
 function compile<T>(name: string, params: string[], body: string): T {
   // Named so that profiles show which op's loop is hot.
-  const factory = new Function('helpers', `const { erf, roundHalfEven, tanhRational } = helpers; return function ${name}(${params.join(', ')}) {\n${body}\n};`);
+  const factory = new Function('helpers', `const { erf, roundHalfEven, tanhRational, sigmoidOf, geluTanhDerivative } = helpers; return function ${name}(${params.join(', ')}) {\n${body}\n};`);
   return factory(helpers) as T;
 }
 

@@ -47,6 +47,11 @@ fn tanhF(value: f32) -> f32 {
   let q = 4.89352518554385e-3 + x2 * (2.268434632439e-3 + x2 * (1.18534705686654e-4 + x2 * 1.19825839466702e-6));
   return p / q;
 }
+fn geluTanhDerivative(x: f32) -> f32 {
+  let c = 0.7978845608028654;
+  let t = tanhF(c * (x + 0.044715 * x * x * x));
+  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * c * (1.0 + 0.134145 * x * x);
+}
 fn logF(x: f32) -> f32 {
   if (x == 0.0) { return negInf(); }
   if (x < 0.0) { return nanValue(); }
@@ -342,6 +347,7 @@ function binaryExpression(op: BinaryOp, type: 'f32' | 'i32'): string {
     case 'tanhBackward': return 'a * (1.0 - b * b)';
     case 'sigmoidBackward': return 'a * b * (1.0 - b)';
     case 'reluBackward': return float ? 'select(0.0, a, b > 0.0 && !isNan(b))' : 'select(0, a, b > 0)';
+    case 'geluTanhBackward': return `a * geluTanhDerivative(b)`;
   }
 }
 
