@@ -11,6 +11,8 @@ import { wasmKernels } from './wasm/index.js';
 
 /** The optional fast kernels (WebAssembly SIMD) the CPU backend delegates to. Same semantics as the JS loops below. */
 export interface FastKernels {
+  unary?(op: 'tanh' | 'sigmoid' | 'geluTanh' | 'exp', x: Float32Array, out: Float32Array, count: number): void;
+  activationBackward?(op: 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward', grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
@@ -20,6 +22,11 @@ export interface FastKernels {
   layerNormBackward(dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
+
+/** Below this many elements the JavaScript loop beats copying into WebAssembly memory and back. */
+const FAST_ELEMENTWISE_MIN = 1024;
+const FAST_UNARY: ReadonlySet<UnaryOp> = new Set(['tanh', 'sigmoid', 'geluTanh', 'exp']);
+const FAST_BACKWARD: ReadonlySet<BinaryOp> = new Set(['tanhBackward', 'sigmoidBackward', 'geluTanhBackward']);
 
 /** Arrays shorter than this are cheap to allocate (V8 keeps them on the heap) and are not pooled. */
 const POOL_MIN_ELEMENTS = 32;
@@ -133,6 +140,12 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   unary(op: UnaryOp, x: TypedArray, size: number, dtype: DType): TypedArray {
+    const fast = this.fast;
+    if (fast?.unary && size >= FAST_ELEMENTWISE_MIN && dtype === 'float32' && FAST_UNARY.has(op)) {
+      const out = this.alloc('float32', size) as Float32Array;
+      fast.unary(op as 'tanh', x as Float32Array, out, size);
+      return out;
+    }
     const out = this.alloc(op === 'logicalNot' ? 'bool' : dtype, size);
     unaryLoop(op)(out, x, size);
     return out;
@@ -140,6 +153,12 @@ export class CpuBackend implements Backend<TypedArray> {
 
   binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray | number, bShape: Shape, outShape: Shape, _inDtype: DType, outDtype: DType): TypedArray {
     const size = sizeOf(outShape);
+    const fast = this.fast;
+    if (fast?.activationBackward && FAST_BACKWARD.has(op) && typeof b !== 'number' && a.length === size && b.length === size && size >= FAST_ELEMENTWISE_MIN) {
+      const out = this.alloc('float32', size) as Float32Array;
+      fast.activationBackward(op as 'tanhBackward', a as Float32Array, b as Float32Array, out, size);
+      return out;
+    }
     const out = this.alloc(outDtype, size);
     const loops = binaryLoops(op);
     if (typeof b === 'number') {

@@ -7,9 +7,9 @@
 // The module is compiled and instantiated synchronously on first use.
 
 import { availableParallelism } from './parallelism';
-import { createKernelRuntime, type KernelRuntime } from './runtime';
+import { createKernelRuntime, type ActivationBackwardOp, type ElementwiseUnaryOp, type KernelRuntime } from './runtime';
 
-export type { KernelVariant } from './runtime';
+export type { ActivationBackwardOp, ElementwiseUnaryOp, KernelVariant } from './runtime';
 
 /** The kernels the CPU backend calls. All arrays are dense, row-major float32. */
 export interface WasmKernels {
@@ -22,6 +22,10 @@ export interface WasmKernels {
     a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
   ): void;
+  /** out[i] = op(x[i]) for the transcendental activations (tanh, sigmoid, GPT-2 GELU, exp); out may be x. */
+  unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void;
+  /** out[i] = an activation's gradient from the upstream gradient and the saved output (tanh, sigmoid) or input (GELU). */
+  activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
   /** Row-wise softmax over the last dimension: rows x cols contiguous. out may be x. */
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Row-wise log-softmax over the last dimension: rows x cols contiguous. out may be x. */

@@ -46,12 +46,21 @@ interface KernelExports {
     dy: number, x: number, weight: number, mean: number, rstd: number,
     dx: number, dweight: number, dbias: number, rows: number, cols: number,
   ): void;
+  unary(op: number, x: number, out: number, count: number): void;
+  activationBackward(op: number, g: number, saved: number, out: number, count: number): void;
   adam(
     param: number, grad: number, m: number, v: number, count: number,
     lerpWeight: number, beta2: number, squareWeight: number, eps: number,
     stepSize: number, biasCorrection2Sqrt: number, decayFactor: number, gradDecay: number,
   ): void;
 }
+
+/** Unary ops with a SIMD kernel (assembly/elementwise.ts); codes match the module's. */
+export type ElementwiseUnaryOp = 'tanh' | 'sigmoid' | 'geluTanh' | 'exp';
+const UNARY_OP_CODES: Record<ElementwiseUnaryOp, number> = { tanh: 0, sigmoid: 1, geluTanh: 2, exp: 3 };
+/** Fused activation gradients with a SIMD kernel; codes match the module's. */
+export type ActivationBackwardOp = 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward';
+const BACKWARD_OP_CODES: Record<ActivationBackwardOp, number> = { tanhBackward: 0, sigmoidBackward: 1, geluTanhBackward: 2 };
 
 const PAGE_BYTES = 65536;
 /** The module declares this maximum; a smaller one is tried if the engine cannot reserve it. */
@@ -357,6 +366,28 @@ export class KernelRuntime implements WasmKernels {
       this.contentionStrikes = 0;
       this.splitPausedUntil = performance.now() + CONTENTION_PAUSE_MS;
     }
+  }
+
+  unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void {
+    const heap = this.local;
+    if (count <= 0) return;
+    const pointer = heap.dataOffset;
+    heap.reserve(pointer + count * 4);
+    heap.copyIn(x, count, pointer);
+    heap.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count);
+    heap.copyOut(pointer, out, count);
+  }
+
+  activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void {
+    const heap = this.local;
+    if (count <= 0) return;
+    const gradPointer = heap.dataOffset;
+    const savedPointer = alignUp(gradPointer + count * 4, 16);
+    heap.reserve(savedPointer + count * 4);
+    heap.copyIn(grad, count, gradPointer);
+    heap.copyIn(saved, count, savedPointer);
+    heap.exports.activationBackward(BACKWARD_OP_CODES[op], gradPointer, savedPointer, gradPointer, count);
+    heap.copyOut(gradPointer, out, count);
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {

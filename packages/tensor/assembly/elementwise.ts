@@ -1,0 +1,102 @@
+// Elementwise activations and their fused gradients, four lanes at a time: the transcendental ops
+// (tanh, GPT-2's GELU, sigmoid, exp) cost 10–40 ns per element as JavaScript Math calls, well
+// above the cost of copying operands into this module's memory and back.
+
+import { exp4 } from './simd';
+
+// Rational minimax approximation of tanh for float32 (the one Eigen uses), on x clamped to ±9
+// where tanh rounds to ±1: numerator x·P(x²) of degree 13, denominator Q(x²) of degree 6.
+// @ts-ignore: decorator
+@inline
+function tanh4(value: v128): v128 {
+  const x = f32x4.pmin(f32x4.pmax(value, f32x4.splat(-9.0)), f32x4.splat(9.0));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  p = f32x4.mul(p, x);
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.268434632439e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  return f32x4.div(p, q);
+}
+
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+const GELU_CUBIC: f32 = 0.044715;
+
+/** tanh(√(2/π)(x + 0.044715x³)), the inner term of GPT-2's GELU. */
+// @ts-ignore: decorator
+@inline
+function geluInnerTanh(x: v128): v128 {
+  const cubic = f32x4.mul(f32x4.mul(x, x), f32x4.mul(x, f32x4.splat(GELU_CUBIC)));
+  return tanh4(f32x4.mul(f32x4.add(x, cubic), f32x4.splat(SQRT_2_OVER_PI)));
+}
+
+/** Op codes of `unary`, shared with the JavaScript side. */
+const UNARY_TANH = 0;
+const UNARY_SIGMOID = 1;
+const UNARY_GELU_TANH = 2;
+const UNARY_EXP = 3;
+
+// @ts-ignore: decorator
+@inline
+function unary4(op: i32, x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  if (op == UNARY_TANH) return tanh4(x);
+  if (op == UNARY_SIGMOID) return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+  if (op == UNARY_GELU_TANH) return f32x4.mul(f32x4.mul(x, f32x4.splat(0.5)), f32x4.add(one, geluInnerTanh(x)));
+  return exp4(x);
+}
+
+/** out[i] = op(x[i]) for i < count; out may alias x. Pointers are 16-byte aligned by the caller. */
+export function unary(op: i32, x: usize, out: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = <usize>i << 2;
+    v128.store(out + offset, unary4(op, v128.load(x + offset)));
+  }
+  for (; i < count; i++) {
+    const offset = <usize>i << 2;
+    store<f32>(out + offset, f32x4.extract_lane(unary4(op, f32x4.splat(load<f32>(x + offset))), 0));
+  }
+}
+
+/** Op codes of `activationBackward`, shared with the JavaScript side. */
+const BACKWARD_TANH = 0;
+const BACKWARD_SIGMOID = 1;
+const BACKWARD_GELU_TANH = 2;
+
+// @ts-ignore: decorator
+@inline
+function backward4(op: i32, g: v128, saved: v128): v128 {
+  const one = f32x4.splat(1.0);
+  // tanh: g·(1 − y²) with y the output; sigmoid: g·y·(1 − y).
+  if (op == BACKWARD_TANH) return f32x4.mul(g, f32x4.sub(one, f32x4.mul(saved, saved)));
+  if (op == BACKWARD_SIGMOID) return f32x4.mul(g, f32x4.mul(saved, f32x4.sub(one, saved)));
+  // GELU (input x): 0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
+  const t = geluInnerTanh(saved);
+  const half = f32x4.splat(0.5);
+  const slope = f32x4.mul(f32x4.splat(SQRT_2_OVER_PI), f32x4.add(one, f32x4.mul(f32x4.splat(3 * GELU_CUBIC), f32x4.mul(saved, saved))));
+  const left = f32x4.mul(half, f32x4.add(one, t));
+  const right = f32x4.mul(f32x4.mul(half, saved), f32x4.mul(f32x4.sub(one, f32x4.mul(t, t)), slope));
+  return f32x4.mul(g, f32x4.add(left, right));
+}
+
+/** out[i] = activation gradient(g[i], saved[i]); out may alias g. */
+export function activationBackward(op: i32, g: usize, saved: usize, out: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = <usize>i << 2;
+    v128.store(out + offset, backward4(op, v128.load(g + offset), v128.load(saved + offset)));
+  }
+  for (; i < count; i++) {
+    const offset = <usize>i << 2;
+    const value = backward4(op, f32x4.splat(load<f32>(g + offset)), f32x4.splat(load<f32>(saved + offset)));
+    store<f32>(out + offset, f32x4.extract_lane(value, 0));
+  }
+}
