@@ -29,12 +29,17 @@ function tanh4(value: v128): v128 {
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
-/** tanh(√(2/π)(x + 0.044715x³)), the inner term of GPT-2's GELU. */
+/**
+ * σ(2u) with u = √(2/π)(x + 0.044715x³). GPT-2's GELU 0.5·x·(1 + tanh u) equals x·σ(2u); the
+ * sigmoid form avoids the cancellation of 1 + tanh u in the negative tail.
+ */
 // @ts-ignore: decorator
 @inline
-function geluInnerTanh(x: v128): v128 {
+function geluGate(x: v128): v128 {
   const cubic = f32x4.mul(f32x4.mul(x, x), f32x4.mul(x, f32x4.splat(GELU_CUBIC)));
-  return tanh4(f32x4.mul(f32x4.add(x, cubic), f32x4.splat(SQRT_2_OVER_PI)));
+  const minusTwoU = f32x4.mul(f32x4.add(x, cubic), f32x4.splat(-2 * SQRT_2_OVER_PI));
+  const one = f32x4.splat(1.0);
+  return f32x4.div(one, f32x4.add(one, exp4(minusTwoU)));
 }
 
 /** Op codes of `unary`, shared with the JavaScript side. */
@@ -49,7 +54,7 @@ function unary4(op: i32, x: v128): v128 {
   const one = f32x4.splat(1.0);
   if (op == UNARY_TANH) return tanh4(x);
   if (op == UNARY_SIGMOID) return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
-  if (op == UNARY_GELU_TANH) return f32x4.mul(f32x4.mul(x, f32x4.splat(0.5)), f32x4.add(one, geluInnerTanh(x)));
+  if (op == UNARY_GELU_TANH) return f32x4.mul(x, geluGate(x));
   return exp4(x);
 }
 
@@ -78,13 +83,11 @@ function backward4(op: i32, g: v128, saved: v128): v128 {
   // tanh: g·(1 − y²) with y the output; sigmoid: g·y·(1 − y).
   if (op == BACKWARD_TANH) return f32x4.mul(g, f32x4.sub(one, f32x4.mul(saved, saved)));
   if (op == BACKWARD_SIGMOID) return f32x4.mul(g, f32x4.mul(saved, f32x4.sub(one, saved)));
-  // GELU (input x): 0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
-  const t = geluInnerTanh(saved);
-  const half = f32x4.splat(0.5);
-  const slope = f32x4.mul(f32x4.splat(SQRT_2_OVER_PI), f32x4.add(one, f32x4.mul(f32x4.splat(3 * GELU_CUBIC), f32x4.mul(saved, saved))));
-  const left = f32x4.mul(half, f32x4.add(one, t));
-  const right = f32x4.mul(f32x4.mul(half, saved), f32x4.mul(f32x4.sub(one, f32x4.mul(t, t)), slope));
-  return f32x4.mul(g, f32x4.add(left, right));
+  // GELU (input x), with s = σ(2u): d/dx x·s = s + x·s(1 − s)·2u′, u′ = √(2/π)(1 + 3·0.044715x²)
+  const s = geluGate(saved);
+  const twoDu = f32x4.mul(f32x4.splat(2 * SQRT_2_OVER_PI), f32x4.add(one, f32x4.mul(f32x4.splat(3 * GELU_CUBIC), f32x4.mul(saved, saved))));
+  const right = f32x4.mul(f32x4.mul(saved, f32x4.mul(s, f32x4.sub(one, s))), twoDu);
+  return f32x4.mul(g, f32x4.add(s, right));
 }
 
 /** out[i] = activation gradient(g[i], saved[i]); out may alias g. */
