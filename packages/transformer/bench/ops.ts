@@ -1,6 +1,5 @@
 // Dev micro-benchmark of the elementwise ops on the MLP's activation size (B·T·4C = 524,288).
 import { randn, tidy, gelu, mul, add, sigmoid, tanh, pow, square, sub } from '@attune/tensor';
-import { geluTanh } from '../src/index.js';
 const x = randn([8, 128, 512]);
 const y = randn([8, 128, 512]);
 const time = (name: string, fn: () => unknown) => {
@@ -22,7 +21,6 @@ time('sub same', () => sub(x, y));
 time('add row bias (512)', () => add(x, randn([512])));
 const xg = randn([8, 128, 512], { requiresGrad: true });
 time('gelu tanh fwd+bwd', () => { const o = gelu(xg, 'tanh'); o.backward(y); xg.grad = null; });
-time('geluTanh (this package) fwd+bwd', () => { const o = geluTanh(xg); o.backward(y); xg.grad = null; });
 time('x·sigmoid(2z) gelu fwd+bwd', () => {
   const c = Math.sqrt(2 / Math.PI) * 2;
   const z = mul(xg, add(mul(mul(xg, xg), c * 0.044715), c));

@@ -19,7 +19,6 @@ export {
   BlockList,
   CausalSelfAttention,
   MLP,
-  geluTanh,
   type GPTOptions,
   type ForwardOptions,
   type AttentionContext,
