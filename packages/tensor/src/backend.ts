@@ -88,6 +88,12 @@ export interface Backend<S = unknown> {
    */
   matmul(a: S, b: S, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): S;
 
+  /**
+   * Optional fused `x·Wᵀ + bias` for x (m, k), weight (n, k), bias (n): the bias is added while the
+   * output is written instead of in a second pass. Backends without it get matmul + add.
+   */
+  linear?(x: S, weight: S, bias: S, m: number, k: number, n: number): S;
+
   // --- layout ----------------------------------------------------------------------------
   /** Materialises a strided view: out[i] = x[offset + Σ index_d · strides[d]] over `outShape` (stride 0 broadcasts). */
   stridedCopy(x: S, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): S;

@@ -6,6 +6,7 @@ import { needsGrad, record } from '../autograd.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
+import { sum } from './reduce.js';
 import { expand, reshape, sumToShape, unsqueeze } from './shape.js';
 import { checkDtype, checkSameBackend, checkTensor, product, wrap } from './util.js';
 
@@ -128,6 +129,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(`linear: input's last dim is ${inFeatures} but weight expects ${weight.shape[1]} in-features (input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)})`);
   }
   const lead = x.shape.slice(0, -1);
+  if (bias && x.ndim === 2 && x.backend.linear) return fusedLinear(x, weight, bias);
   // x·Wᵀ reads W transposed in the kernel: no transpose is materialised, forward or backward.
   const x2 = x.ndim === 2 ? x : reshape(x, [product(lead), inFeatures]);
   let out = mm(x2, weight, false, true);
@@ -167,4 +169,22 @@ export function matmulTransposed(a: Tensor, b: Tensor): Tensor {
   const a3 = reshape(a, [batch, m, k]);
   const b3 = reshape(b, [batch, n, k]);
   return reshapeAndRelease(mm(a3, b3, false, true), [...lead, m, n], [a3, b3]);
+}
+
+/** x·Wᵀ + b on a backend with a fused linear kernel; x is 2-D and shapes are checked by `linear`. */
+function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  checkTensor('linear', 'bias', bias);
+  checkSameBackend('linear', x, weight);
+  checkSameBackend('linear', x, bias);
+  const [m, k] = x.shape;
+  const n = weight.shape[0];
+  if (bias.ndim !== 1 || bias.shape[0] !== n) throw new RangeError(`linear: bias must have shape [${n}], got ${formatShape(bias.shape)}`);
+  const out = wrap(x.backend, x.backend.linear!(x.storage, weight.storage, bias.storage, m, k, n), [m, n], 'float32');
+  if (!needsGrad(x, weight, bias)) return out;
+  // y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x, db = Σ_rows g
+  return record(out, 'linear', [x, weight, bias], (g) => [
+    x.requiresGrad ? mm(g, weight, false, false) : null,
+    weight.requiresGrad ? mm(g, x, true, false) : null,
+    bias.requiresGrad ? sum(g, 0) : null,
+  ]);
 }

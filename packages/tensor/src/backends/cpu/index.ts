@@ -273,6 +273,12 @@ export class CpuBackend implements Backend<TypedArray> {
     return out;
   }
 
+  linear(x: TypedArray, weight: TypedArray, bias: TypedArray, m: number, k: number, n: number): TypedArray {
+    const out = this.matmul(x, weight, 1, m, k, n, false, true, 0, 0);
+    for (let row = 0; row < m * n; row += n) for (let j = 0; j < n; j++) out[row + j] += bias[j];
+    return out;
+  }
+
   stridedCopy(x: TypedArray, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): TypedArray {
     const size = sizeOf(outShape);
     const out = this.alloc(dtype, size);
