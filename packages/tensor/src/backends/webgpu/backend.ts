@@ -181,10 +181,22 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.dispatcher.check(op);
   }
 
+  /** The op allocating right now, so an out-of-memory error can name it. */
+  private allocatingFor = 'read';
+
+  /** A new GPU buffer inside its own out-of-memory scope, whose error names the op it was for. */
   private createBuffer(bytes: number, usage: number): GPUBuffer {
     const limit = this.device.limits.maxBufferSize;
-    if (bytes > limit) throw new RangeError(`webgpu: a buffer of ${bytes} bytes exceeds the adapter's maxBufferSize (${limit})`);
-    return this.device.createBuffer({ size: bytes, usage });
+    if (bytes > limit) throw new RangeError(`webgpu: ${this.allocatingFor}: a buffer of ${bytes} bytes exceeds the adapter's maxBufferSize (${limit})`);
+    const op = this.allocatingFor;
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer({ size: bytes, usage });
+    this.dispatcher.watch(
+      this.device.popErrorScope().then((error) => {
+        if (error) this.dispatcher.fail(new WebGPUDeviceError(`webgpu: out-of-memory error in op '${op}' allocating ${bytes} bytes (${this.pool.snapshot().liveBytes} bytes in use): ${error.message}`, 'out-of-memory', [op]));
+      }),
+    );
+    return buffer;
   }
 
   private alloc(size: number, op: string): GpuStorage {
@@ -193,6 +205,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     if (bytes > bindingLimit) {
       throw new RangeError(`webgpu: ${op}: a result of ${size} elements (${bytes} bytes) exceeds the adapter's maxStorageBufferBindingSize (${bindingLimit} bytes)`);
     }
+    this.allocatingFor = op;
     return new GpuStorage(this.pool.acquire(bytes).buffer, size);
   }
 
@@ -226,6 +239,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.readbackCount++;
     if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
     const bytes = size * ELEMENT_BYTES;
+    this.allocatingFor = 'read';
     const { buffer: staging } = this.stagingPool.acquire(bytes);
     try {
       const data = await this.dispatcher.readBuffer(storage.buffer, bytes, staging, 'read');

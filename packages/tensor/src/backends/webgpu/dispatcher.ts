@@ -277,6 +277,12 @@ export class Dispatcher {
     this.pass = null;
   }
 
+  /** Makes `settle` wait for `check` (an error-scope result that records its own error). */
+  watch(check: Promise<void>): void {
+    const tracked = check.catch(() => undefined).finally(() => this.errorChecks.delete(tracked));
+    this.errorChecks.add(tracked);
+  }
+
   /** Pops the batch's three error scopes and records what they caught, naming the batch's ops. */
   private watchErrors(ops: string[]): void {
     const scopes = [this.device.popErrorScope(), this.device.popErrorScope(), this.device.popErrorScope()];
@@ -291,8 +297,7 @@ export class Dispatcher {
       },
       (cause: unknown) => this.fail(new WebGPUDeviceError(`webgpu: error scopes failed (${(cause as Error).message})`, 'internal', ops)),
     );
-    const tracked = check.finally(() => this.errorChecks.delete(tracked));
-    this.errorChecks.add(tracked);
+    this.watch(check);
   }
 
   private pipeline(program: Program): CachedPipeline {
