@@ -11,14 +11,15 @@
 //
 //   npm run bench --workspace @attune/benchmark-rl
 //   npm run bench --workspace @attune/benchmark-rl -- --only ppo-cartpole,throughput --seeds 1,2,3
+//   npm run bench --workspace @attune/benchmark-rl -- --plot      # redraw the SVGs from the results file only
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ActorCritic, makeVectorEnv, trainA2C, trainReinforce, type EpisodeLog } from '@attune/policy-gradient';
+import { ActorCritic, makeVectorEnv, resolveA2CConfig, resolveReinforceConfig, trainA2C, trainReinforce, type EpisodeLog } from '@attune/policy-gradient';
 import { ppoDefaults, ppoPendulumPreset, trainPPO } from '@attune/ppo';
-import { trainDQN } from '@attune/q-learning';
+import { resolveDQNConfig, trainDQN } from '@attune/q-learning';
 import { Generator, noGrad, tensor, tidy } from '@attune/tensor';
 import { learningCurveSvg } from './svg.js';
 
@@ -26,7 +27,7 @@ const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const SUITES = ['ppo-cartpole', 'dqn-cartpole', 'ppo-pendulum', 'reinforce-cartpole', 'a2c-cartpole', 'throughput'] as const;
 type Suite = (typeof SUITES)[number];
 
-const { values: flags } = parseArgs({ options: { only: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' } } });
+const { values: flags } = parseArgs({ options: { only: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' }, plot: { type: 'boolean' } } });
 const only = (flags.only?.split(',') ?? [...SUITES]) as Suite[];
 for (const suite of only) if (!SUITES.includes(suite)) throw new Error(`unknown suite '${suite}'; known: ${SUITES.join(', ')}`);
 const seeds = (flags.seeds ?? '1,2,3,4,5').split(',').map(Number);
@@ -133,7 +134,7 @@ const learningSuites: Record<Exclude<Suite, 'throughput'>, LearningSuite> = {
   },
   'dqn-cartpole': {
     description: 'DQN on CartPole-v1, CleanRL dqn.py defaults',
-    config: { algorithm: 'dqn (CleanRL dqn.py defaults)' },
+    config: { ...resolveDQNConfig() },
     bar: { threshold: 475, steps: 500_000, kind: 'at', seedsRequired: 3 },
     plot: { yMin: 0, yMax: 520 },
     async run(seed) {
@@ -155,7 +156,7 @@ const learningSuites: Record<Exclude<Suite, 'throughput'>, LearningSuite> = {
   },
   'reinforce-cartpole': {
     description: 'REINFORCE with a learned baseline on CartPole-v1, package defaults',
-    config: { algorithm: 'reinforce (package defaults)' },
+    config: { ...resolveReinforceConfig({ totalTimesteps: 1_000_000 }) },
     bar: { threshold: 475, steps: 1_000_000, kind: 'cross', seedsRequired: 3 },
     plot: { yMin: 0, yMax: 520 },
     async run(seed) {
@@ -166,7 +167,7 @@ const learningSuites: Record<Exclude<Suite, 'throughput'>, LearningSuite> = {
   },
   'a2c-cartpole': {
     description: 'A2C on CartPole-v1, package defaults (SB3 A2C with RL-Zoo CartPole settings, Adam for RMSprop)',
-    config: { algorithm: 'a2c (package defaults)' },
+    config: { ...resolveA2CConfig({ totalTimesteps: 1_000_000 }) },
     bar: { threshold: 475, steps: 1_000_000, kind: 'cross', seedsRequired: 3 },
     plot: { yMin: 0, yMax: 520 },
     async run(seed) {
@@ -280,6 +281,26 @@ function save(): void {
   fs.writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
 }
 
+function plot(suite: Exclude<Suite, 'throughput'>): void {
+  const spec = learningSuites[suite];
+  const runs = results.suites[suite].runs as RunResult[];
+  const totalSteps = Math.max(...runs.map((run) => run.totalSteps));
+  const svg = learningCurveSvg({
+    title: `${suite}: ${runs.filter((run) => run.passed).length}/${runs.length} seeds pass (need ${spec.bar.seedsRequired})`,
+    curves: runs.map((run) => ({ label: `seed ${run.seed}`, points: run.curve })),
+    threshold: spec.bar.threshold,
+    barStep: spec.bar.steps,
+    xMax: Math.ceil(totalSteps / 100_000) * 100_000,
+    ...spec.plot,
+  });
+  fs.writeFileSync(path.join(RESULTS_DIR, `rl-${suite}.svg`), svg);
+}
+
+if (flags.plot) {
+  for (const suite of only) if (suite !== 'throughput' && results.suites[suite] !== undefined) plot(suite);
+  process.exit(0);
+}
+
 for (const suite of only) {
   if (suite === 'throughput') {
     console.log('throughput …');
@@ -303,15 +324,6 @@ for (const suite of only) {
     save();
     console.log(`${suite} seed ${seed}: crossed ${spec.bar.threshold} at ${run.crossedAtStep ?? 'never'}, at ${spec.bar.steps} steps ${run.meanReturnAtBarStep}, final ${run.finalMeanReturn}, ${run.stepsPerSecond} steps/s, ${run.passed ? 'PASS' : 'fail'}`);
   }
-  const totalSteps = Math.max(...entry.runs.map((run) => run.totalSteps));
-  const svg = learningCurveSvg({
-    title: `${suite}: ${entry.runs.filter((r) => r.passed).length}/${entry.runs.length} seeds pass (need ${spec.bar.seedsRequired})`,
-    curves: entry.runs.map((run) => ({ label: `seed ${run.seed}`, points: run.curve })),
-    threshold: spec.bar.threshold,
-    barStep: spec.bar.steps,
-    xMax: totalSteps,
-    ...spec.plot,
-  });
-  fs.writeFileSync(path.join(RESULTS_DIR, `rl-${suite}.svg`), svg);
+  plot(suite);
 }
 console.log(`results: ${resultsPath}`);

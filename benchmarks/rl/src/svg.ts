@@ -44,8 +44,8 @@ export function learningCurveSvg(options: PlotOptions): string {
   const margin = { left: 64, right: 130, top: 40, bottom: 48 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
-  const x = (step: number): number => margin.left + (step / options.xMax) * plotWidth;
-  const y = (value: number): number => margin.top + (1 - (value - options.yMin) / (options.yMax - options.yMin)) * plotHeight;
+  const x = (step: number): number => +(margin.left + (step / options.xMax) * plotWidth).toFixed(1);
+  const y = (value: number): number => +(margin.top + (1 - (value - options.yMin) / (options.yMax - options.yMin)) * plotHeight).toFixed(1);
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
@@ -73,7 +73,7 @@ export function learningCurveSvg(options: PlotOptions): string {
   // Curves and legend.
   options.curves.forEach((curve, i) => {
     const color = COLORS[i % COLORS.length];
-    const path = curve.points.map(([step, value]) => `${x(step).toFixed(1)},${y(Math.min(Math.max(value, options.yMin), options.yMax)).toFixed(1)}`).join(' ');
+    const path = curve.points.map(([step, value]) => `${x(step)},${y(Math.min(Math.max(value, options.yMin), options.yMax))}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${path}"/>`);
     const ly = margin.top + 30 + i * 18;
     parts.push(`<line x1="${margin.left + plotWidth + 8}" y1="${ly}" x2="${margin.left + plotWidth + 28}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
