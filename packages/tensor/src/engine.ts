@@ -2,6 +2,7 @@
 // (`tidy`) and the live-tensor accounting behind `memory()`.
 
 import type { Backend } from './backend.js';
+import type { TypedArray } from './dtype.js';
 import { CpuBackend } from './backends/cpu/index.js';
 import type { Tensor } from './tensor.js';
 
@@ -185,7 +186,7 @@ export function withGradEnabled<T>(enabled: boolean, fn: () => T): T {
 }
 
 /** Value shapes `tidy` looks through to find tensors to keep: a tensor, arrays and plain objects of them. */
-export type TensorContainer = Tensor | number | string | boolean | null | undefined | void | TensorContainer[] | { [key: string]: TensorContainer };
+export type TensorContainer = Tensor | TypedArray | number | string | boolean | null | undefined | void | TensorContainer[] | { [key: string]: TensorContainer };
 
 /**
  * Runs `fn` and disposes every tensor it created except those it returns (found inside arrays
