@@ -1,7 +1,2 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  resolve: { conditions: ['@attune/source'] },
-  ssr: { resolve: { conditions: ['@attune/source'] } },
-  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000 },
-});
+// Shared with every package: see vitest.shared.ts at the repository root.
+export { default } from '../../vitest.shared';

@@ -7,7 +7,7 @@
  */
 import { Rng } from '@attune/envs';
 import { argmaxRandomTies, checkArm, checkReward, type BanditAgent } from './agent.js';
-import { checkInteger, checkRange, mergeConfig } from './validation.js';
+import { checkInteger, checkRange, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of {@link EpsilonGreedy}.

@@ -6,7 +6,7 @@
  * x_{t,a}ᵀ θ̂ₐ + α √(x_{t,a}ᵀ Aₐ⁻¹ x_{t,a}) (eq. 5).
  */
 import { checkArm, checkReward, type ContextualBanditAgent } from './agent.js';
-import { checkInteger, checkRange, mergeConfig } from './validation.js';
+import { checkInteger, checkRange, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of {@link LinUCB}.

@@ -9,7 +9,7 @@
 import { Rng, type Env, type Info } from '@attune/envs';
 import type { BanditAgent, ContextualBanditAgent } from './agent.js';
 import type { MetricLogger } from './logger.js';
-import { checkInteger, mergeConfig } from './validation.js';
+import { checkInteger, mergeConfig } from '@attune/envs';
 
 /**
  * Per-pull series of one run; every array has shape [steps].

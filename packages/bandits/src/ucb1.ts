@@ -11,7 +11,7 @@
  */
 import { Rng } from '@attune/envs';
 import { argmaxRandomTies, checkArm, checkReward, type BanditAgent } from './agent.js';
-import { checkChoice, checkInteger, checkRange, mergeConfig } from './validation.js';
+import { checkChoice, checkInteger, checkRange, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of {@link UCB1}.

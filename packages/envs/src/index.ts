@@ -81,3 +81,10 @@ export { batchSpace, createBatch, writeBatch, readBatch, copyBatch } from './vec
 // Env checker
 export { checkEnv, dataEquivalence, EnvCheckError } from './env-checker.js';
 export type { CheckEnvOptions, CheckEnvReport } from './env-checker.js';
+
+// Env state snapshots for checkpoints that resume bit for bit.
+export { snapshotEnv, restoreEnv } from './env-state.js';
+export type { EnvSnapshot } from './env-state.js';
+
+// Config validation shared by the algorithm packages.
+export { mergeConfig, checkInteger, checkRange, checkBoolean, checkChoice, checkString } from './config-validation.js';

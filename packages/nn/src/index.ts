@@ -72,3 +72,11 @@ export {
   type LoadedSafetensors,
   type LoadSafetensorsOptions,
 } from './safetensors.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  latestCheckpoint,
+  checkpointName,
+  type CheckpointContents,
+  type LoadedCheckpoint,
+} from './checkpoint.js';

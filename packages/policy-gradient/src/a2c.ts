@@ -15,12 +15,12 @@ import { Adam, clipGradNorm } from '@attune/nn';
 import { Generator, noGrad, tensor, tidy, type GeneratorState } from '@attune/tensor';
 import { ActorCritic } from './actor-critic.js';
 import { explainedVariance } from './advantages.js';
-import { checkpointName, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { restoreEnv, snapshotEnv, type EnvSnapshot } from './env-state.js';
+import { checkpointName, loadCheckpoint, saveCheckpoint } from '@attune/nn';
+import { restoreEnv, snapshotEnv, type EnvSnapshot } from '@attune/envs';
 import { observationStatistics } from './evaluate.js';
 import { RolloutBuffer } from './rollout-buffer.js';
 import { checkpointDue, resumePath, type EpisodeLog, type RunOptions, type TrainingResult } from './training.js';
-import { checkBoolean, checkInteger, checkRange, checkString, mergeConfig } from './validation.js';
+import { checkBoolean, checkInteger, checkRange, checkString, mergeConfig } from '@attune/envs';
 import { finalObservation, finishedEpisodes, makeVectorEnv, spaceSizes } from './vector-env.js';
 
 /**

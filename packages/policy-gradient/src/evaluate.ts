@@ -7,7 +7,7 @@
 import { NormalizeObservation, Wrapper, type Env } from '@attune/envs';
 import { Generator, noGrad, tensor, tidy } from '@attune/tensor';
 import { ActorCritic, type ActorCriticOptions } from './actor-critic.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint } from '@attune/nn';
 import { makeEnv, type EnvWrapperOptions } from './vector-env.js';
 
 /**

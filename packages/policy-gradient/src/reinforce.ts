@@ -15,10 +15,10 @@ import { Adam, clipGradNorm } from '@attune/nn';
 import { Generator, noGrad, tensor, tidy, type GeneratorState } from '@attune/tensor';
 import { ActorCritic } from './actor-critic.js';
 import { discountedReturns, explainedVariance } from './advantages.js';
-import { checkpointName, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { restoreEnv, snapshotEnv, type EnvSnapshot } from './env-state.js';
+import { checkpointName, loadCheckpoint, saveCheckpoint } from '@attune/nn';
+import { restoreEnv, snapshotEnv, type EnvSnapshot } from '@attune/envs';
 import { checkpointDue, resumePath, type EpisodeLog, type RunOptions, type TrainingResult } from './training.js';
-import { checkBoolean, checkInteger, checkRange, checkString, mergeConfig } from './validation.js';
+import { checkBoolean, checkInteger, checkRange, checkString, mergeConfig } from '@attune/envs';
 import { makeEnv, spaceSizes } from './vector-env.js';
 
 /**

@@ -4,7 +4,7 @@
  * shuffle. The loops themselves stay one file each.
  */
 import type { Generator } from '@attune/tensor';
-import { latestCheckpoint } from './checkpoint.js';
+import { latestCheckpoint } from '@attune/nn';
 import type { MetricLogger } from './logger.js';
 
 /**

@@ -3,21 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tensor } from '@attune/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
+import { restoreEnv, snapshotEnv } from '@attune/envs';
+import { checkpointName, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@attune/nn';
 import {
   JsonlLogger,
   MemoryLogger,
   RolloutBuffer,
-  checkpointName,
   combineLoggers,
   finalObservation,
   finishedEpisodes,
   gatherRows,
-  latestCheckpoint,
-  loadCheckpoint,
   makeVectorEnv,
-  restoreEnv,
-  saveCheckpoint,
-  snapshotEnv,
 } from '../src/index.js';
 
 const directories: string[] = [];

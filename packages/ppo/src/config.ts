@@ -4,7 +4,7 @@
  * is that script with RL-Baselines3-Zoo's tuned Pendulum-v1 hyperparameters. Derived sizes are
  * computed once in `resolvePPOConfig`, which also validates every field by name.
  */
-import { checkBoolean, checkInteger, checkRange, checkString, mergeConfig } from '@attune/policy-gradient';
+import { checkBoolean, checkInteger, checkRange, checkString, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of {@link trainPPO}; field names follow CleanRL's `Args` in camelCase.

@@ -10,26 +10,21 @@
  * `losses/entropy`, `losses/old_approx_kl`, `losses/approx_kl`, `losses/clipfrac`,
  * `losses/explained_variance`, `charts/SPS`.
  */
-import { Adam, clipGradNorm } from '@attune/nn';
+import { restoreEnv, snapshotEnv, type EnvSnapshot } from '@attune/envs';
+import { Adam, checkpointName, clipGradNorm, loadCheckpoint, saveCheckpoint } from '@attune/nn';
 import {
   ActorCritic,
   RolloutBuffer,
   checkpointDue,
-  checkpointName,
   explainedVariance,
   finalObservation,
   finishedEpisodes,
   gatherRows,
-  loadCheckpoint,
   makeVectorEnv,
   observationStatistics,
-  restoreEnv,
   resumePath,
-  saveCheckpoint,
   shuffleInPlace,
-  snapshotEnv,
   spaceSizes,
-  type EnvSnapshot,
   type EnvWrapperOptions,
   type EpisodeLog,
   type RunOptions,

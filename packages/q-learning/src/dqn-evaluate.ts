@@ -4,7 +4,7 @@
  */
 import type { Env } from '@attune/envs';
 import { Generator, noGrad, tensor, tidy } from '@attune/tensor';
-import { loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint } from '@attune/nn';
 import { QNetwork, type QNetworkOptions } from './q-network.js';
 
 /**

@@ -11,13 +11,13 @@
 import { RecordEpisodeStatistics, make, type Env } from '@attune/envs';
 import { Adam, clipGradNorm } from '@attune/nn';
 import { Generator, huberLoss, mseLoss, noGrad, tensor, tidy, type GeneratorState } from '@attune/tensor';
-import { checkpointName, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { restoreEnv, snapshotEnv, type EnvSnapshot } from './env-state.js';
+import { checkpointName, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@attune/nn';
+import { restoreEnv, snapshotEnv, type EnvSnapshot } from '@attune/envs';
 import type { MetricLogger } from './logger.js';
 import { QNetwork } from './q-network.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { linearSchedule } from './schedules.js';
-import { checkChoice, checkInteger, checkRange, mergeConfig } from './validation.js';
+import { checkChoice, checkInteger, checkRange, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of {@link trainDQN}; names follow CleanRL's `Args` in camelCase.

@@ -8,7 +8,7 @@
  */
 import type { Transition, TransitionTable } from '@attune/envs';
 import { QTable } from './q-table.js';
-import { checkInteger, checkRange, mergeConfig } from './validation.js';
+import { checkInteger, checkRange, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of the infinite-horizon methods.

@@ -5,7 +5,7 @@
  */
 import { QTable } from './q-table.js';
 import { tableShape, type DiscreteEnv } from './discrete-env.js';
-import { checkInteger, mergeConfig } from './validation.js';
+import { checkInteger, mergeConfig } from '@attune/envs';
 
 /**
  * Settings of {@link evaluatePolicy}.

@@ -10,7 +10,7 @@ import { QTable, epsilonGreedyAction } from './q-table.js';
 import { defaultTabularConfig, explorationSchedule, resolveTabularConfig, visitCountStepSize, type TabularConfig } from './tabular-config.js';
 import { tableShape, type DiscreteEnv } from './discrete-env.js';
 import type { TabularTrainingResult } from './training-result.js';
-import { checkInteger, mergeConfig } from './validation.js';
+import { checkInteger, mergeConfig } from '@attune/envs';
 
 /**
  * Hyperparameters of {@link trainNStepSarsa}: the {@link TabularConfig} fields plus `n`.

@@ -3,7 +3,7 @@
  * SARSA, n-step SARSA): its fields, their defaults, validation, and the two
  * values derived from it (the ε schedule and the step size).
  */
-import { checkChoice, checkInteger, checkRange, mergeConfig } from './validation.js';
+import { checkChoice, checkInteger, checkRange, mergeConfig } from '@attune/envs';
 import { exponentialSchedule, linearSchedule, type Schedule } from './schedules.js';
 import type { QTable } from './q-table.js';
 

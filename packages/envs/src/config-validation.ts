@@ -1,7 +1,8 @@
 /**
- * Config validation for the algorithms here and in `@attune/ppo`: every check throws an error
- * that names the config and the field, so a typo or an out-of-range value fails before training
- * starts (TRL's `__post_init__`, CleanRL's typed `Args`).
+ * Config validation for the algorithm packages (bandits, q-learning, policy-gradient, ppo), kept
+ * here in the layer they all stand on: every check throws an error that names the config and the
+ * field, so a typo or an out-of-range value fails before training starts (TRL's `__post_init__`,
+ * CleanRL's typed `Args`).
  */
 
 /**

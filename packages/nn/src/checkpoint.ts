@@ -4,12 +4,8 @@
  * `trainer_state.json` (step, RNG states, optimizer moments, env snapshots). A checkpoint is
  * written into a temporary sibling directory and renamed into place, so a crash never leaves a
  * half-written checkpoint; `checkpoint-<globalStep>` names sort by progress, as Hugging Face's.
- *
- * Duplicated from `@attune/policy-gradient` (same file name): `@attune/q-learning` and
- * `@attune/policy-gradient` are siblings and may not import each other. With a third user this
- * belongs one layer down (checkpoint directories in `@attune/nn`, env state in `@attune/envs`).
  */
-import { loadSafetensors, saveSafetensors } from '@attune/nn';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import type { Tensor } from '@attune/tensor';
 
 /**

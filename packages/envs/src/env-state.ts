@@ -1,13 +1,13 @@
 /**
- * Snapshots of environment state for checkpoints that resume bit for bit. `@attune/envs` has no
- * `getState`/`setState` yet, so this walks an env (a vector env, its sub-envs and every wrapper
- * around them) and records each object's own data fields — physics state, step counters, the
- * seeded `Rng`s (through `Rng.getState`), running normalisation statistics, episode-statistics
- * queues — as JSON, and writes them back into an env built the same way. Functions and spaces are
- * construction-time structure and are skipped. This is a workaround: the proper home is an
- * `Env.getState()/setState()` pair in `@attune/envs` (see the package README).
+ * Snapshots of environment state for checkpoints that resume bit for bit: walks an env (a vector
+ * env, its sub-envs and every wrapper around them) and records each object's own data fields —
+ * physics state, step counters, the seeded `Rng`s (through `Rng.getState`), running normalisation
+ * statistics, episode-statistics queues — as JSON, and writes them back into an env built the same
+ * way. Functions and spaces are construction-time structure and are skipped. Used by every
+ * algorithm package's checkpoints (PPO, A2C, REINFORCE, DQN).
  */
-import { Rng, Space } from '@attune/envs';
+import { Rng } from './rng.js';
+import { Space } from './spaces.js';
 
 /**
  * A JSON-serialisable snapshot made by {@link snapshotEnv}.
