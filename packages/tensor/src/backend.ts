@@ -94,6 +94,21 @@ export interface Backend<S = unknown> {
    */
   linear?(x: S, weight: S, bias: S, m: number, k: number, n: number): S;
 
+  // --- fused attention (optional) ------------------------------------------------------
+  /**
+   * Optional fused attention (FlashAttention, Dao et al. 2022): for each of `batch` (batch·heads)
+   * slices, out = softmax(q·kᵀ·scale [causal: key j ≤ query i]) · v with q (lengthQ, headSize),
+   * k (lengthK, headSize), v (lengthK, valueSize), all float32. Also returns the per-row
+   * log-sum-exp of the scaled scores (batch·lengthQ), which the backward pass reuses.
+   * Backends without it get the composed matmul → softmax → matmul path.
+   */
+  attention?(q: S, k: S, v: S, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): { out: S; logSumExp: S };
+  /**
+   * Gradients of `attention` from its inputs, output, saved log-sum-exp and the upstream gradient
+   * `dOut`; the probabilities are recomputed rather than stored (Dao et al. 2022, Alg. 4).
+   */
+  attentionBackward?(q: S, k: S, v: S, out: S, logSumExp: S, dOut: S, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): { dq: S; dk: S; dv: S };
+
   // --- layout ----------------------------------------------------------------------------
   /** Materialises a strided view: out[i] = x[offset + Σ index_d · strides[d]] over `outShape` (stride 0 broadcasts). */
   stridedCopy(x: S, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): S;

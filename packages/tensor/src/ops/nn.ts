@@ -360,6 +360,9 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   if (isCausal && attnMask) throw new RangeError('scaledDotProductAttention: pass either isCausal or attnMask, not both');
   const headSize = query.shape[query.ndim - 1];
   const scale = options.scale ?? 1 / Math.sqrt(headSize);
+  if (!attnMask && !(dropoutP > 0 && training) && fusedAttentionEligible(query, key, value)) {
+    return fusedAttention(query, key, value, scale, isCausal);
+  }
   const scores = mul(matmulTransposed(query, key), scale); // (…, L, S)
   let masked = scores;
   if (isCausal || attnMask) {
@@ -377,4 +380,43 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   let weights = softmax(masked, -1);
   if (dropoutP > 0 && training) weights = dropout(weights, dropoutP, true, generator);
   return matmul(weights, value);
+}
+
+/** Whether the backend's fused attention applies: float32 3-D/4-D inputs with matching leading dims. */
+function fusedAttentionEligible(query: Tensor, key: Tensor, value: Tensor): boolean {
+  const backend = query.backend;
+  if (!backend.attention || !backend.attentionBackward) return false;
+  if (key.backend !== backend || value.backend !== backend) return false;
+  const n = query.ndim;
+  if ((n !== 3 && n !== 4) || key.ndim !== n || value.ndim !== n) return false;
+  if (query.dtype !== 'float32' || key.dtype !== 'float32' || value.dtype !== 'float32') return false;
+  for (let d = 0; d < n - 2; d++) if (key.shape[d] !== query.shape[d] || value.shape[d] !== query.shape[d]) return false;
+  if (key.shape[n - 1] !== query.shape[n - 1] || value.shape[n - 2] !== key.shape[n - 2]) return false;
+  return query.size > 0 && key.size > 0 && value.size > 0;
+}
+
+/**
+ * Attention on the backend's fused kernel (FlashAttention, Dao et al. 2022): the (L, S) score
+ * matrix is never materialised; the per-row log-sum-exp is kept for the backward pass.
+ */
+function fusedAttention(query: Tensor, key: Tensor, value: Tensor, scale: number, causal: boolean): Tensor {
+  const backend = query.backend;
+  const n = query.ndim;
+  const lengthQ = query.shape[n - 2];
+  const lengthK = key.shape[n - 2];
+  const headSize = query.shape[n - 1];
+  const valueSize = value.shape[n - 1];
+  const batch = query.size / (lengthQ * headSize);
+  const result = backend.attention!(query.storage, key.storage, value.storage, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+  const out = wrap(backend, result.out, [...query.shape.slice(0, n - 1), valueSize], 'float32');
+  const inputs = [query, key, value];
+  if (!inputs.some((t) => needsGrad(t))) {
+    backend.free(result.logSumExp);
+    return out;
+  }
+  const logSumExp = wrap(backend, result.logSumExp, [batch * lengthQ], 'float32');
+  return record(out, 'scaledDotProductAttention', inputs, (g) => {
+    const grads = backend.attentionBackward!(query.storage, key.storage, value.storage, out.storage, logSumExp.storage, g.storage, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    return [wrap(backend, grads.dq, query.shape, 'float32'), wrap(backend, grads.dk, key.shape, 'float32'), wrap(backend, grads.dv, value.shape, 'float32')];
+  });
 }

@@ -279,6 +279,87 @@ export class CpuBackend implements Backend<TypedArray> {
     return out;
   }
 
+  /** Fused attention as plain loops (FlashAttention's math, Dao et al. 2022): masked keys are skipped, not scored. */
+  attention(q: TypedArray, k: TypedArray, v: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    const out = this.alloc('float32', batch * lengthQ * valueSize);
+    const logSumExp = this.alloc('float32', batch * lengthQ);
+    const scores = new Float64Array(lengthK);
+    const acc = new Float64Array(valueSize);
+    for (let b = 0; b < batch; b++) {
+      const qBase = b * lengthQ * headSize;
+      const kBase = b * lengthK * headSize;
+      const vBase = b * lengthK * valueSize;
+      for (let i = 0; i < lengthQ; i++) {
+        const keys = causal ? Math.min(i + 1, lengthK) : lengthK;
+        const qRow = qBase + i * headSize;
+        let max = -Infinity;
+        for (let j = 0; j < keys; j++) {
+          let s = 0;
+          const kRow = kBase + j * headSize;
+          for (let e = 0; e < headSize; e++) s += q[qRow + e] * k[kRow + e];
+          s *= scale;
+          scores[j] = s;
+          if (s > max) max = s;
+        }
+        acc.fill(0);
+        let total = 0;
+        for (let j = 0; j < keys; j++) {
+          const p = Math.exp(scores[j] - max);
+          total += p;
+          const vRow = vBase + j * valueSize;
+          for (let c = 0; c < valueSize; c++) acc[c] += p * v[vRow + c];
+        }
+        const oRow = (b * lengthQ + i) * valueSize;
+        for (let c = 0; c < valueSize; c++) out[oRow + c] = keys > 0 ? acc[c] / total : 0;
+        logSumExp[b * lengthQ + i] = keys > 0 ? max + Math.log(total) : -Infinity;
+      }
+    }
+    return { out, logSumExp };
+  }
+
+  /** Gradients of `attention`, recomputing p = exp(s − logSumExp) (Dao et al. 2022, Alg. 4). */
+  attentionBackward(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, logSumExp: TypedArray, dOut: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    const dq = new Float64Array(batch * lengthQ * headSize);
+    const dk = new Float64Array(batch * lengthK * headSize);
+    const dv = new Float64Array(batch * lengthK * valueSize);
+    for (let b = 0; b < batch; b++) {
+      const qBase = b * lengthQ * headSize;
+      const kBase = b * lengthK * headSize;
+      const vBase = b * lengthK * valueSize;
+      for (let i = 0; i < lengthQ; i++) {
+        const keys = causal ? Math.min(i + 1, lengthK) : lengthK;
+        const qRow = qBase + i * headSize;
+        const oRow = (b * lengthQ + i) * valueSize;
+        const lse = logSumExp[b * lengthQ + i];
+        let delta = 0; // D_i = dO_i · O_i = Σ_j p_ij·dp_ij
+        for (let c = 0; c < valueSize; c++) delta += dOut[oRow + c] * out[oRow + c];
+        for (let j = 0; j < keys; j++) {
+          const kRow = kBase + j * headSize;
+          const vRow = vBase + j * valueSize;
+          let s = 0;
+          for (let e = 0; e < headSize; e++) s += q[qRow + e] * k[kRow + e];
+          const p = Math.exp(s * scale - lse);
+          let dp = 0;
+          for (let c = 0; c < valueSize; c++) {
+            dp += dOut[oRow + c] * v[vRow + c];
+            dv[vRow + c] += p * dOut[oRow + c];
+          }
+          const ds = p * (dp - delta) * scale;
+          for (let e = 0; e < headSize; e++) {
+            dq[qRow + e] += ds * k[kRow + e];
+            dk[kRow + e] += ds * q[qRow + e];
+          }
+        }
+      }
+    }
+    const toStorage = (values: Float64Array) => {
+      const storage = this.alloc('float32', values.length);
+      storage.set(values);
+      return storage;
+    };
+    return { dq: toStorage(dq), dk: toStorage(dk), dv: toStorage(dv) };
+  }
+
   stridedCopy(x: TypedArray, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): TypedArray {
     const size = sizeOf(outShape);
     const out = this.alloc(dtype, size);
