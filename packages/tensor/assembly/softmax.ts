@@ -74,11 +74,17 @@ export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
   for (let row = 0; row < rows; row++) {
     const maximum = rowMax(x, cols);
     const sum = expShiftedSum(x, cols, maximum);
-    const shift = maximum + Mathf.log(sum);
-    const shiftVector = f32x4.splat(shift);
+    // (x − max) − log Σ, in that order: x − max is exact for nearby values, whereas x − (max + log Σ)
+    // would round max + log Σ to one float first (an error of ulp(max)/2, 3e-5 at |x| = 1000).
+    const logSum = Mathf.log(sum);
+    const maxVector = f32x4.splat(maximum);
+    const logSumVector = f32x4.splat(logSum);
     let j = 0;
-    for (; j + 4 <= cols; j += 4) v128.store(out + (<usize>j << 2), f32x4.sub(v128.load(x + (<usize>j << 2)), shiftVector));
-    for (; j < cols; j++) store<f32>(out + (<usize>j << 2), load<f32>(x + (<usize>j << 2)) - shift);
+    for (; j + 4 <= cols; j += 4) {
+      const shifted = f32x4.sub(v128.load(x + (<usize>j << 2)), maxVector);
+      v128.store(out + (<usize>j << 2), f32x4.sub(shifted, logSumVector));
+    }
+    for (; j < cols; j++) store<f32>(out + (<usize>j << 2), (load<f32>(x + (<usize>j << 2)) - maximum) - logSum);
     x += rowBytes;
     out += rowBytes;
   }

@@ -13,10 +13,7 @@ import { defineOpSuite, KNOWN_FAILURES } from '../../src/testing/index.js';
 const CPU_KNOWN_FAILURES: Record<string, string> = {};
 
 /** Bugs of the WebAssembly fast kernels (assembly/), expected only while they are in use. */
-const FAST_KERNEL_KNOWN_FAILURES: Record<string, string> = {
-  'nn: logSoftmax of large logits keeps float32 accuracy: (x − max) − log Σ':
-    'assembly/softmax.ts logSoftmax subtracts shift = max + log(sum) rounded to one f32, an error of up to ulp(max)/2 (3e-5 at |x| = 1000; the JS loop rounds once, from float64). Fix: store (x − max) − log(sum), i.e. subtract the max first (exact for nearby values), then the log-sum.',
-};
+const FAST_KERNEL_KNOWN_FAILURES: Record<string, string> = {};
 
 const cpu = cpuBackend();
 const fastKernelsLoaded = cpu.fast !== null;
