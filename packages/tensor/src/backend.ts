@@ -100,9 +100,10 @@ export interface Backend<S = unknown> {
    * slices, out = softmax(q·kᵀ·scale [causal: key j ≤ query i]) · v with q (lengthQ, headSize),
    * k (lengthK, headSize), v (lengthK, valueSize), all float32. Also returns the per-row
    * log-sum-exp of the scaled scores (batch·lengthQ), which the backward pass reuses.
-   * Backends without it get the composed matmul → softmax → matmul path.
+   * Backends without it, or returning null (a shape the kernel does not take), get the composed
+   * matmul → softmax → matmul path.
    */
-  attention?(q: S, k: S, v: S, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): { out: S; logSumExp: S };
+  attention?(q: S, k: S, v: S, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): { out: S; logSumExp: S } | null;
   /**
    * Gradients of `attention` from its inputs, output, saved log-sum-exp and the upstream gradient
    * `dOut`; the probabilities are recomputed rather than stored (Dao et al. 2022, Alg. 4).

@@ -361,7 +361,8 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const headSize = query.shape[query.ndim - 1];
   const scale = options.scale ?? 1 / Math.sqrt(headSize);
   if (!attnMask && !(dropoutP > 0 && training) && fusedAttentionEligible(query, key, value)) {
-    return fusedAttention(query, key, value, scale, isCausal);
+    const fused = fusedAttention(query, key, value, scale, isCausal);
+    if (fused) return fused;
   }
   const scores = mul(matmulTransposed(query, key), scale); // (…, L, S)
   let masked = scores;
@@ -399,7 +400,7 @@ function fusedAttentionEligible(query: Tensor, key: Tensor, value: Tensor): bool
  * Attention on the backend's fused kernel (FlashAttention, Dao et al. 2022): the (L, S) score
  * matrix is never materialised; the per-row log-sum-exp is kept for the backward pass.
  */
-function fusedAttention(query: Tensor, key: Tensor, value: Tensor, scale: number, causal: boolean): Tensor {
+function fusedAttention(query: Tensor, key: Tensor, value: Tensor, scale: number, causal: boolean): Tensor | null {
   const backend = query.backend;
   const n = query.ndim;
   const lengthQ = query.shape[n - 2];
@@ -408,6 +409,7 @@ function fusedAttention(query: Tensor, key: Tensor, value: Tensor, scale: number
   const valueSize = value.shape[n - 1];
   const batch = query.size / (lengthQ * headSize);
   const result = backend.attention!(query.storage, key.storage, value.storage, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+  if (!result) return null;
   const out = wrap(backend, result.out, [...query.shape.slice(0, n - 1), valueSize], 'float32');
   const inputs = [query, key, value];
   if (!inputs.some((t) => needsGrad(t))) {

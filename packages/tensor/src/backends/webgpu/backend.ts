@@ -15,6 +15,7 @@ import type { WebGPUAdapterSummary, WebGPUBackend, WebGPUExecutionOptions, WebGP
 import { BinaryProgram, CastProgram, FillProgram, UnaryProgram, WhereProgram } from './programs/elementwise.js';
 import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgram, StridedCopyProgram, TriangleProgram } from './programs/layout.js';
 import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
+import { AttentionBackwardKeyProgram, AttentionBackwardQueryProgram, AttentionProgram, MAX_ATTENTION_HEAD_SIZE } from './programs/attention.js';
 import { AdamProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
 import { GPU_ROW_POLICY, type RowPolicy } from './programs/rows.js';
@@ -439,6 +440,31 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     if (!weight) this.free(dweight);
     if (!withBias) this.free(dbias);
     return { dx, dweight: weight ? dweight : null, dbias: withBias ? dbias : null };
+  }
+
+  /** Fused attention (FlashAttention, Dao et al. 2022); null for head sizes past the kernel's private arrays or grids past one dispatch. */
+  attention(q: GpuStorage, k: GpuStorage, v: GpuStorage, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    if (!this.attentionFits(batch, headSize, valueSize)) return null;
+    const out = this.alloc(batch * lengthQ * valueSize, 'scaledDotProductAttention');
+    const logSumExp = this.alloc(batch * lengthQ, 'scaledDotProductAttention');
+    this.run(new AttentionProgram(batch, lengthQ, lengthK, headSize, valueSize, scale, causal), [q, k, v], [out, logSumExp]);
+    return { out, logSumExp };
+  }
+
+  /** Gradients of `attention`: a query-row kernel (dq, D_i) then a key-row kernel (dk, dv). */
+  attentionBackward(q: GpuStorage, k: GpuStorage, v: GpuStorage, out: GpuStorage, logSumExp: GpuStorage, dOut: GpuStorage, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    const dq = this.alloc(batch * lengthQ * headSize, 'scaledDotProductAttention backward');
+    const delta = this.alloc(batch * lengthQ, 'scaledDotProductAttention backward');
+    this.run(new AttentionBackwardQueryProgram(batch, lengthQ, lengthK, headSize, valueSize, scale, causal), [q, k, v, out, logSumExp, dOut], [dq, delta]);
+    const dk = this.alloc(batch * lengthK * headSize, 'scaledDotProductAttention backward');
+    const dv = this.alloc(batch * lengthK * valueSize, 'scaledDotProductAttention backward');
+    this.run(new AttentionBackwardKeyProgram(batch, lengthQ, lengthK, headSize, valueSize, scale, causal), [q, k, v, logSumExp, dOut, delta], [dk, dv]);
+    this.free(delta);
+    return { dq, dk, dv };
+  }
+
+  private attentionFits(batch: number, headSize: number, valueSize: number): boolean {
+    return headSize <= MAX_ATTENTION_HEAD_SIZE && valueSize <= MAX_ATTENTION_HEAD_SIZE && batch <= this.device.limits.maxComputeWorkgroupsPerDimension;
   }
 
   adamStep(param: GpuStorage, grad: GpuStorage, m: GpuStorage, v: GpuStorage, size: number, hyper: AdamStep): void {
