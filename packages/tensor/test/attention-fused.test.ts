@@ -23,9 +23,10 @@ describe('fused attention on the CPU backend', () => {
     expect(spy).toHaveBeenCalledTimes(1);
   });
 
-  for (const c of CASES) {
-    it(`matches the composed path: batch ${c.batch.join('×')}, L ${c.lengthQ}, S ${c.lengthK}, E ${c.headSize}, Ev ${c.valueSize}, causal ${c.causal}`, async () => {
+  for (const c of CASES) for (const kernels of ['fast kernels', 'reference loops'] as const) {
+    it(`matches the composed path (${kernels}): batch ${c.batch.join('×')}, L ${c.lengthQ}, S ${c.lengthK}, E ${c.headSize}, Ev ${c.valueSize}, causal ${c.causal}`, async () => {
       const backend = new CpuBackend();
+      if (kernels === 'reference loops') backend.fast = null;
       const fused = await runAttention(backend, c, 'fused');
       const composed = await runAttention(backend, c, 'composed');
       for (const name of ['out', 'dq', 'dk', 'dv'] as const) {

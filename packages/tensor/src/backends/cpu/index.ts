@@ -279,8 +279,66 @@ export class CpuBackend implements Backend<TypedArray> {
     return out;
   }
 
-  /** Fused attention as plain loops (FlashAttention's math, Dao et al. 2022): masked keys are skipped, not scored. */
+  /**
+   * Fused attention (FlashAttention's math, Dao et al. 2022: per-row log-sum-exp saved, probabilities
+   * recomputed in the backward pass). With the fast kernels the two products run on the SIMD matmul
+   * and only the row softmax is in JavaScript; otherwise (`fast = null`) plain loops, the reference.
+   */
   attention(q: TypedArray, k: TypedArray, v: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    if (!this.fast) return this.attentionLoops(q, k, v, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    const probs = this.attentionProbs(q, k, null, batch, lengthQ, lengthK, headSize, scale, causal);
+    const out = this.matmul(probs.p, v, batch, lengthQ, lengthK, valueSize, false, false, lengthQ * lengthK, lengthK * valueSize);
+    this.free(probs.p);
+    return { out, logSumExp: probs.logSumExp };
+  }
+
+  /**
+   * Row-softmax probabilities p = exp(q·kᵀ·scale − logSumExp) of every (batch, L, S) score, 0 for
+   * masked keys (never exponentiated). Computes logSumExp when `given` is null.
+   */
+  private attentionProbs(q: TypedArray, k: TypedArray, given: TypedArray | null, batch: number, lengthQ: number, lengthK: number, headSize: number, scale: number, causal: boolean) {
+    const p = this.matmul(q, k, batch, lengthQ, headSize, lengthK, false, true, lengthQ * headSize, lengthK * headSize);
+    const logSumExp = given ?? this.alloc('float32', batch * lengthQ);
+    for (let r = 0; r < batch * lengthQ; r++) {
+      const i = r % lengthQ;
+      const keys = causal ? Math.min(i + 1, lengthK) : lengthK;
+      const base = r * lengthK;
+      let lse: number;
+      if (given) lse = given[r];
+      else {
+        let max = -Infinity;
+        for (let j = 0; j < keys; j++) max = Math.max(max, p[base + j] * scale);
+        let total = 0;
+        for (let j = 0; j < keys; j++) total += Math.exp(p[base + j] * scale - max);
+        lse = max + Math.log(total);
+        logSumExp[r] = lse;
+      }
+      for (let j = 0; j < keys; j++) p[base + j] = Math.exp(p[base + j] * scale - lse);
+      p.fill(0, base + keys, base + lengthK);
+    }
+    return { p, logSumExp };
+  }
+
+  /** Gradients of `attention`: dS = P∘(dO·vᵀ − D)·scale with D_i = dO_i·O_i, then three products (Dao et al. 2022, Alg. 4). */
+  attentionBackward(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, logSumExp: TypedArray, dOut: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    if (!this.fast) return this.attentionBackwardLoops(q, k, v, out, logSumExp, dOut, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    const { p } = this.attentionProbs(q, k, logSumExp, batch, lengthQ, lengthK, headSize, scale, causal);
+    const ds = this.matmul(dOut, v, batch, lengthQ, valueSize, lengthK, false, true, lengthQ * valueSize, lengthK * valueSize);
+    for (let r = 0; r < batch * lengthQ; r++) {
+      let delta = 0;
+      for (let c = r * valueSize; c < (r + 1) * valueSize; c++) delta += dOut[c] * out[c];
+      for (let j = r * lengthK; j < (r + 1) * lengthK; j++) ds[j] = p[j] * (ds[j] - delta) * scale;
+    }
+    const dq = this.matmul(ds, k, batch, lengthQ, lengthK, headSize, false, false, lengthQ * lengthK, lengthK * headSize);
+    const dk = this.matmul(ds, q, batch, lengthK, lengthQ, headSize, true, false, lengthQ * lengthK, lengthQ * headSize);
+    const dv = this.matmul(p, dOut, batch, lengthK, lengthQ, valueSize, true, false, lengthQ * lengthK, lengthQ * valueSize);
+    this.free(p);
+    this.free(ds);
+    return { dq, dk, dv };
+  }
+
+  /** Fused attention as plain loops (the reference): masked keys are skipped, not scored. */
+  private attentionLoops(q: TypedArray, k: TypedArray, v: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
     const out = this.alloc('float32', batch * lengthQ * valueSize);
     const logSumExp = this.alloc('float32', batch * lengthQ);
     const scores = new Float64Array(lengthK);
@@ -317,8 +375,8 @@ export class CpuBackend implements Backend<TypedArray> {
     return { out, logSumExp };
   }
 
-  /** Gradients of `attention`, recomputing p = exp(s − logSumExp) (Dao et al. 2022, Alg. 4). */
-  attentionBackward(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, logSumExp: TypedArray, dOut: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+  /** Gradients of `attention` as plain loops, recomputing p = exp(s − logSumExp) (Dao et al. 2022, Alg. 4). */
+  private attentionBackwardLoops(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, logSumExp: TypedArray, dOut: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
     const dq = new Float64Array(batch * lengthQ * headSize);
     const dk = new Float64Array(batch * lengthK * headSize);
     const dv = new Float64Array(batch * lengthK * valueSize);
