@@ -14,6 +14,9 @@ for (const causal of [true, false]) {
   CASES.push({ batch: [3], lengthQ: 33, lengthK: 70, headSize: 16, valueSize: 8, causal });
   CASES.push({ batch: [3], lengthQ: 70, lengthK: 33, headSize: 8, valueSize: 16, causal });
 }
+// Head sizes past the unrolled loops (64), and past the kernels' limit (256: the composed path).
+CASES.push({ batch: [2], lengthQ: 9, lengthK: 9, headSize: 80, valueSize: 72, causal: true });
+CASES.push({ batch: [2], lengthQ: 5, lengthK: 5, headSize: 260, valueSize: 8, causal: true });
 
 withWebGPU(() => {
   describe(`fused attention on webgpu: ${adapterLabel}`, () => {

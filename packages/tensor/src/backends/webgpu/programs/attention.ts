@@ -21,6 +21,23 @@ const UNIFORMS: UniformField[] = [
   { name: 'scale', type: 'f32' },
 ];
 
+/** Loops over the head / value dims are unrolled up to this size, so the per-thread arrays get constant indices (registers). */
+const UNROLL_MAX = 64;
+
+/**
+ * Unrolls every `for (var e = 0u; e < D; …) { … }` loop (e or c, over D or DV, bodies without
+ * nested braces) of `wgsl` whose bound is at most UNROLL_MAX: dynamically indexed private arrays
+ * live in memory, constant-indexed ones in registers.
+ */
+function unrollHeadLoops(wgsl: string, headSize: number, valueSize: number): string {
+  return wgsl.replace(/for \(var ([ec]) = 0u; \1 < (DV|D); \1 = \1 \+ 1u\) \{([^{}]*)\}/g, (loop, name: string, bound: string, body: string) => {
+    const count = bound === 'D' ? headSize : valueSize;
+    if (count > UNROLL_MAX) return loop;
+    const pattern = new RegExp(`\\b${name}\\b`, 'g');
+    return Array.from({ length: count }, (_, i) => body.trim().replace(pattern, `${i}u`)).join(' ');
+  });
+}
+
 /** Rows of a tile of `width` floats each that fit the workgroup-memory budget (at most 64). */
 function tileRows(width: number): number {
   return Math.max(1, Math.min(ROWS, Math.floor(TILE_FLOATS / width)));
@@ -64,6 +81,10 @@ const CAUSAL: bool = ${this.causal};`;
   }
 
   abstract main(): string;
+
+  protected unrolled(wgsl: string): string {
+    return unrollHeadLoops(wgsl, this.headSize, this.valueSize);
+  }
 }
 
 /** Forward: out (batch, L, Ev) and the per-row log-sum-exp of the scaled scores (batch, L). */
@@ -81,7 +102,7 @@ export class AttentionProgram extends AttentionProgramBase {
   }
 
   main(): string {
-    return `${this.constants(this.tile)}
+    return this.unrolled(`${this.constants(this.tile)}
 var<workgroup> kTile: array<f32, ${this.tile * this.headSize}>;
 var<workgroup> vTile: array<f32, ${this.tile * this.valueSize}>;
 @compute @workgroup_size(${ROWS}, 1, 1)
@@ -140,7 +161,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
     for (var c = 0u; c < DV; c = c + 1u) { out[oBase + c] = acc[c] * inv; }
     lse[b * u.lengthQ + i] = m + log(l);
   }
-}`;
+}`);
   }
 }
 
@@ -162,7 +183,7 @@ export class AttentionBackwardQueryProgram extends AttentionProgramBase {
   }
 
   main(): string {
-    return `${this.constants(this.tile)}
+    return this.unrolled(`${this.constants(this.tile)}
 var<workgroup> kTile: array<f32, ${this.tile * this.headSize}>;
 var<workgroup> vTile: array<f32, ${this.tile * this.valueSize}>;
 @compute @workgroup_size(${ROWS}, 1, 1)
@@ -208,7 +229,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
     for (var e = 0u; e < D; e = e + 1u) { dq[row * D + e] = dqr[e] * u.scale; }
     delta[row] = d;
   }
-}`;
+}`);
   }
 }
 
@@ -230,7 +251,7 @@ export class AttentionBackwardKeyProgram extends AttentionProgramBase {
   }
 
   main(): string {
-    return `${this.constants(this.tile)}
+    return this.unrolled(`${this.constants(this.tile)}
 var<workgroup> qTile: array<f32, ${this.tile * this.headSize}>;
 var<workgroup> doTile: array<f32, ${this.tile * this.valueSize}>;
 var<workgroup> lseTile: array<f32, ${this.tile}>;
@@ -279,6 +300,6 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
     for (var e = 0u; e < D; e = e + 1u) { dk[row * D + e] = dkr[e] * u.scale; }
     for (var c = 0u; c < DV; c = c + 1u) { dv[row * DV + c] = dvr[c]; }
   }
-}`;
+}`);
   }
 }
