@@ -209,6 +209,8 @@ export class KernelRuntime implements WasmKernels {
   /** Consecutive split matmuls that did not beat one thread, and until when splitting pauses. */
   private contentionStrikes = 0;
   private splitPausedUntil = 0;
+  /** How many times splitting has paused for contention (diagnostics). */
+  splitPauses = 0;
   /** Argument block reused for every threaded matmul. */
   private readonly claimArguments = new Int32Array(CLAIM_ARGUMENT_COUNT);
 
@@ -365,6 +367,7 @@ export class KernelRuntime implements WasmKernels {
     if (++this.contentionStrikes >= CONTENTION_STRIKES) {
       this.contentionStrikes = 0;
       this.splitPausedUntil = performance.now() + CONTENTION_PAUSE_MS;
+      this.splitPauses++;
     }
   }
 
