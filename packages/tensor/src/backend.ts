@@ -110,6 +110,17 @@ export interface Backend<S = unknown> {
    */
   attentionBackward?(q: S, k: S, v: S, out: S, logSumExp: S, dOut: S, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): { dq: S; dk: S; dv: S };
 
+  // --- fused cross-entropy (optional) ---------------------------------------------------
+  /**
+   * Optional fused cross-entropy of (rows, classes) float32 logits against int32 class `target`
+   * (rows): per-row loss (1 − ε)·(lse − x_y) + ε·(lse − mean_c x_c) with lse the row's log-sum-exp
+   * and ε = `labelSmoothing` (Szegedy et al. 2016); rows whose target is `ignoreIndex` get 0. Also
+   * returns lse per row for the backward pass. Backends without it get logSoftmax + gather.
+   */
+  crossEntropy?(logits: S, target: S, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number): { loss: S; logSumExp: S };
+  /** Gradient of `crossEntropy`: dx = dLoss_r·(softmax(x) − (1 − ε)·onehot(y) − ε/C), 0 on ignored rows. */
+  crossEntropyBackward?(logits: S, target: S, logSumExp: S, dLoss: S, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number): S;
+
   // --- layout ----------------------------------------------------------------------------
   /** Materialises a strided view: out[i] = x[offset + Σ index_d · strides[d]] over `outShape` (stride 0 broadcasts). */
   stridedCopy(x: S, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): S;

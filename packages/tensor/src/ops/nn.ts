@@ -196,7 +196,9 @@ function classLoss(op: string, input: Tensor, target: Tensor, options: CrossEntr
   if (input.ndim === 0) throw new RangeError(`${op}: input must have at least 1 dim (the classes), got a scalar`);
   const classes = input.shape[input.ndim === 1 ? 0 : 1];
   const rows = classesLast(input);
-  const logProbs = fromLogits ? logSoftmax(rows, -1) : rows;
+  const backend = rows.backend;
+  const fused = fromLogits && target.dtype === 'int32' && !!backend.crossEntropy && !!backend.crossEntropyBackward && rows.size > 0;
+  const logProbs = fromLogits && !fused ? logSoftmax(rows, -1) : rows;
 
   if (target.dtype === 'float32') {
     // Class probabilities: loss = −Σ_c q_c log p_c with q smoothed toward uniform.
@@ -216,6 +218,9 @@ function classLoss(op: string, input: Tensor, target: Tensor, options: CrossEntr
     throw new RangeError(`${op}: target must have shape ${formatShape(expected)} for input ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
   }
   checkIndexRange(op, target, classes, ignoreIndex);
+  if (fused) {
+    return fusedCrossEntropy(rows, target, expected, ignoreIndex, labelSmoothing, reduction);
+  }
   const flatTarget = reshape(target, [-1, 1]);
   const keep = ne(flatTarget, ignoreIndex); // (R, 1) bool
   const safeTarget = where(keep, flatTarget, 0);
@@ -232,6 +237,29 @@ function classLoss(op: string, input: Tensor, target: Tensor, options: CrossEntr
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return sum(losses);
   return sum(losses).div(sum(keepFloat)); // mean over non-ignored targets (NaN if all are ignored, as PyTorch)
+}
+
+/**
+ * Cross-entropy of int32 targets on the backend's fused kernel: per-row loss and log-sum-exp in one
+ * pass, the gradient softmax − smoothed one-hot in another, no (R, C) log-probabilities kept.
+ */
+function fusedCrossEntropy(rows: Tensor, target: Tensor, expected: number[], ignoreIndex: number, labelSmoothing: number, reduction: Reduction): Tensor {
+  const backend = rows.backend;
+  const [count, classes] = rows.shape;
+  const flatTarget = reshape(target, [-1]);
+  const result = backend.crossEntropy!(rows.storage, flatTarget.storage, count, classes, ignoreIndex, labelSmoothing);
+  let perRow = wrap(backend, result.loss, [count], 'float32');
+  if (needsGrad(rows)) {
+    const logSumExp = wrap(backend, result.logSumExp, [count], 'float32');
+    perRow = record(perRow, 'crossEntropy', [rows], (g) => [
+      wrap(backend, backend.crossEntropyBackward!(rows.storage, flatTarget.storage, logSumExp.storage, g.storage, count, classes, ignoreIndex, labelSmoothing), rows.shape, 'float32'),
+    ]);
+  } else backend.free(result.logSumExp);
+  const losses = reshape(perRow, expected);
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return sum(losses);
+  const kept = sum(toDtype(ne(flatTarget, ignoreIndex), 'float32'));
+  return sum(losses).div(kept); // mean over non-ignored targets (NaN if all are ignored, as PyTorch)
 }
 
 /**

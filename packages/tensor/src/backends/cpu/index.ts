@@ -418,6 +418,53 @@ export class CpuBackend implements Backend<TypedArray> {
     return { dq: toStorage(dq), dk: toStorage(dk), dv: toStorage(dv) };
   }
 
+  /** Fused cross-entropy per row (plain loops, the reference): one max, one Σ exp, the picked logit. */
+  crossEntropy(logits: TypedArray, target: TypedArray, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number) {
+    const loss = this.alloc('float32', rows);
+    const logSumExp = this.alloc('float32', rows);
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes;
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) if (logits[base + c] > max) max = logits[base + c];
+      const shift = max === -Infinity ? 0 : max;
+      let total = 0;
+      let shiftedSum = 0;
+      for (let c = 0; c < classes; c++) {
+        total += Math.exp(logits[base + c] - shift);
+        shiftedSum += logits[base + c] - shift;
+      }
+      const logSum = Math.log(total);
+      logSumExp[r] = shift + logSum;
+      const t = target[r];
+      if (t === ignoreIndex) {
+        loss[r] = 0;
+        continue;
+      }
+      const picked = t >= 0 && t < classes ? logits[base + t] - shift : 0;
+      let value = (1 - labelSmoothing) * (logSum - picked);
+      if (labelSmoothing > 0) value += labelSmoothing * (logSum - shiftedSum / classes);
+      loss[r] = value;
+    }
+    return { loss, logSumExp };
+  }
+
+  crossEntropyBackward(logits: TypedArray, target: TypedArray, logSumExp: TypedArray, dLoss: TypedArray, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number): TypedArray {
+    const dx = this.alloc('float32', rows * classes);
+    const uniform = labelSmoothing / classes;
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes;
+      const t = target[r];
+      if (t === ignoreIndex) {
+        dx.fill(0, base, base + classes);
+        continue;
+      }
+      const g = dLoss[r];
+      const lse = logSumExp[r];
+      for (let c = 0; c < classes; c++) dx[base + c] = g * (Math.exp(logits[base + c] - lse) - uniform - (c === t ? 1 - labelSmoothing : 0));
+    }
+    return dx;
+  }
+
   stridedCopy(x: TypedArray, outShape: Shape, strides: readonly number[], offset: number, dtype: DType): TypedArray {
     const size = sizeOf(outShape);
     const out = this.alloc(dtype, size);

@@ -16,7 +16,7 @@ import { BinaryProgram, CastProgram, FillProgram, UnaryProgram, WhereProgram } f
 import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgram, StridedCopyProgram, TriangleProgram } from './programs/layout.js';
 import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
 import { AttentionBackwardKeyProgram, AttentionBackwardQueryProgram, AttentionProgram, MAX_ATTENTION_HEAD_SIZE } from './programs/attention.js';
-import { AdamProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
+import { AdamProgram, CrossEntropyBackwardProgram, CrossEntropyProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
 import { GPU_ROW_POLICY, type RowPolicy } from './programs/rows.js';
 
@@ -440,6 +440,19 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     if (!weight) this.free(dweight);
     if (!withBias) this.free(dbias);
     return { dx, dweight: weight ? dweight : null, dbias: withBias ? dbias : null };
+  }
+
+  crossEntropy(logits: GpuStorage, target: GpuStorage, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number) {
+    const loss = this.alloc(rows, 'crossEntropy');
+    const logSumExp = this.alloc(rows, 'crossEntropy');
+    this.run(new CrossEntropyProgram(rows, classes, ignoreIndex, labelSmoothing, this.rowPolicy), [logits, target], [loss, logSumExp]);
+    return { loss, logSumExp };
+  }
+
+  crossEntropyBackward(logits: GpuStorage, target: GpuStorage, logSumExp: GpuStorage, dLoss: GpuStorage, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number): GpuStorage {
+    const dx = this.alloc(rows * classes, 'crossEntropy backward');
+    this.run(new CrossEntropyBackwardProgram(rows, classes, ignoreIndex, labelSmoothing), [logits, target, logSumExp, dLoss], [dx]);
+    return dx;
   }
 
   /** Fused attention (FlashAttention, Dao et al. 2022); null for head sizes past the kernel's private arrays or grids past one dispatch. */

@@ -119,6 +119,95 @@ export class SoftmaxBackwardProgram extends RowProgram {
   }
 }
 
+/**
+ * Fused cross-entropy of each row against an int32 target: row max, Σ exp(x − max) and (with label
+ * smoothing, Szegedy et al. 2016) Σ (x − max), then one thread writes the loss and log-sum-exp.
+ */
+export class CrossEntropyProgram extends RowProgram {
+  readonly op = 'crossEntropy';
+  readonly key: string;
+  readonly inputs: StorageBinding[] = [{ name: 'x', type: 'f32' }, { name: 'labels', type: 'i32' }];
+  readonly outputs: StorageBinding[] = [{ name: 'loss', type: 'f32' }, { name: 'lse', type: 'f32' }];
+
+  constructor(rows: number, cols: number, ignoreIndex: number, labelSmoothing: number, policy: RowPolicy = GPU_ROW_POLICY) {
+    super(rows, cols, policy);
+    this.uniforms.push({ name: 'ignoreIndex', type: 'i32' }, { name: 'smoothing', type: 'f32' });
+    this.uniformValues.push(ignoreIndex, labelSmoothing);
+    this.key = `crossEntropy_${this.geometryKey}`;
+  }
+
+  main(): string {
+    return `${this.prologue(['partial'])}
+  var m = negInf();
+  if (valid) { for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) { m = max(m, x[base + c]); } }
+  partial[local] = m;
+  ${rowReduce('partial', (a, b) => `max(${a}, ${b})`, 'maxOfRow', this.geometry, 'subgroupMax')}
+  let rowMax = select(maxOfRow, 0.0, maxOfRow == negInf());
+  var s = 0.0;
+  var shifted = 0.0;
+  if (valid) {
+    for (var c = lane; c < u.cols; c = c + THREADS_PER_ROW) {
+      s = s + expSafe(x[base + c] - rowMax);
+      shifted = shifted + (x[base + c] - rowMax);
+    }
+  }
+  partial[local] = s;
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'rowSum', this.geometry, 'subgroupAdd')}
+  partial[local] = shifted;
+  ${rowReduce('partial', (a, b) => `${a} + ${b}`, 'shiftedSum', this.geometry, 'subgroupAdd')}
+  if (valid && lane == 0u) {
+    let logSum = logSafe(rowSum);
+    lse[row] = rowMax + logSum;
+    let t = labels[row];
+    var value = 0.0;
+    if (t != u.ignoreIndex) {
+      var picked = 0.0;
+      if (t >= 0 && u32(t) < u.cols) { picked = x[base + u32(t)] - rowMax; }
+      value = (1.0 - u.smoothing) * (logSum - picked);
+      if (u.smoothing > 0.0) { value = value + u.smoothing * (logSum - shiftedSum / f32(u.cols)); }
+    }
+    loss[row] = value;
+  }
+}`;
+  }
+}
+
+/** Gradient of cross-entropy, one thread per logit: dLoss·(exp(x − lse) − (1 − ε)·[c = y] − ε/C), 0 on ignored rows. */
+export class CrossEntropyBackwardProgram implements Program {
+  readonly op = 'crossEntropy backward';
+  readonly key = 'crossEntropyBackward';
+  readonly flat = true;
+  readonly inputs: StorageBinding[] = [{ name: 'x', type: 'f32' }, { name: 'labels', type: 'i32' }, { name: 'lse', type: 'f32' }, { name: 'dloss', type: 'f32' }];
+  readonly outputs: StorageBinding[] = [{ name: 'dx', type: 'f32' }];
+  readonly uniforms: UniformField[] = [
+    { name: 'count', type: 'u32' },
+    { name: 'cols', type: 'u32' },
+    { name: 'ignoreIndex', type: 'i32' },
+    { name: 'smoothing', type: 'f32' },
+  ];
+  readonly uniformValues: number[];
+  readonly workgroupSize = [FLAT_WORKGROUP_SIZE, 1, 1] as const;
+  readonly dispatch: [number, number, number];
+
+  constructor(rows: number, cols: number, ignoreIndex: number, labelSmoothing: number) {
+    this.uniformValues = [rows * cols, cols, ignoreIndex, labelSmoothing];
+    this.dispatch = flatDispatch(rows * cols);
+  }
+
+  main(): string {
+    return `${SAFE_EXP}
+fn run(index: u32) {
+  let row = index / u.cols;
+  let c = index - row * u.cols;
+  let t = labels[row];
+  if (t == u.ignoreIndex) { dx[index] = 0.0; return; }
+  var onehot = 0.0;
+  if (t >= 0 && u32(t) == c) { onehot = 1.0 - u.smoothing; }
+  dx[index] = dloss[row] * (expSafe(x[index] - lse[row]) - onehot - u.smoothing / f32(u.cols));
+}`;
+  }
+}
+
 /** Layer norm of each row (two passes over the row: mean, then the mean squared deviation), also writing mean and 1/std. */
 export class LayerNormProgram extends RowProgram {
   readonly op = 'layerNorm';
