@@ -418,8 +418,40 @@ export class CpuBackend implements Backend<TypedArray> {
     return { dq: toStorage(dq), dk: toStorage(dk), dv: toStorage(dv) };
   }
 
-  /** Fused cross-entropy per row (plain loops, the reference): one max, one Σ exp, the picked logit. */
+  /**
+   * Fused cross-entropy per row. With the fast kernels the exponentials run in the SIMD log-softmax
+   * and only the picking is in JavaScript; otherwise (`fast = null`) plain loops, the reference.
+   */
   crossEntropy(logits: TypedArray, target: TypedArray, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number) {
+    if (!this.fast) return this.crossEntropyLoops(logits, target, rows, classes, ignoreIndex, labelSmoothing);
+    const logProbs = this.softmax(logits, rows, classes, true);
+    const loss = this.alloc('float32', rows);
+    const logSumExp = this.alloc('float32', rows);
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes;
+      // lse = x_c − log p_c for any class with a finite logit (the first, else the max).
+      let pick = 0;
+      if (!Number.isFinite(logits[base])) for (let c = 1; c < classes; c++) if (logits[base + c] > logits[base + pick]) pick = c;
+      logSumExp[r] = logits[base + pick] - logProbs[base + pick];
+      const t = target[r];
+      if (t === ignoreIndex) {
+        loss[r] = 0;
+        continue;
+      }
+      let value = (1 - labelSmoothing) * -(t >= 0 && t < classes ? logProbs[base + t] : 0);
+      if (labelSmoothing > 0) {
+        let total = 0;
+        for (let c = 0; c < classes; c++) total += logProbs[base + c];
+        value -= (labelSmoothing * total) / classes;
+      }
+      loss[r] = value;
+    }
+    this.free(logProbs);
+    return { loss, logSumExp };
+  }
+
+  /** Fused cross-entropy per row as plain loops (the reference): one max, one Σ exp, the picked logit. */
+  private crossEntropyLoops(logits: TypedArray, target: TypedArray, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number) {
     const loss = this.alloc('float32', rows);
     const logSumExp = this.alloc('float32', rows);
     for (let r = 0; r < rows; r++) {
@@ -448,9 +480,25 @@ export class CpuBackend implements Backend<TypedArray> {
     return { loss, logSumExp };
   }
 
+  /** Gradient of `crossEntropy`; with the fast kernels softmax runs in SIMD and is reused in place. */
   crossEntropyBackward(logits: TypedArray, target: TypedArray, logSumExp: TypedArray, dLoss: TypedArray, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number): TypedArray {
-    const dx = this.alloc('float32', rows * classes);
     const uniform = labelSmoothing / classes;
+    if (this.fast) {
+      const dx = this.softmax(logits, rows, classes, false);
+      for (let r = 0; r < rows; r++) {
+        const base = r * classes;
+        const t = target[r];
+        if (t === ignoreIndex) {
+          dx.fill(0, base, base + classes);
+          continue;
+        }
+        const g = dLoss[r];
+        for (let c = base; c < base + classes; c++) dx[c] = g * (dx[c] - uniform);
+        if (t >= 0 && t < classes) dx[base + t] -= g * (1 - labelSmoothing);
+      }
+      return dx;
+    }
+    const dx = this.alloc('float32', rows * classes);
     for (let r = 0; r < rows; r++) {
       const base = r * classes;
       const t = target[r];
