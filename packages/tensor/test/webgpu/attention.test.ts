@@ -28,9 +28,12 @@ withWebGPU(() => {
       spy.mockRestore();
     });
 
-    for (const c of CASES) {
-      it(`matches the CPU: batch ${c.batch.join('×')}, L ${c.lengthQ}, S ${c.lengthK}, E ${c.headSize}, Ev ${c.valueSize}, causal ${c.causal}`, async () => {
-        const gpu = await runAttention(await webgpuBackend(), c, 'fused');
+    for (const c of CASES) for (const kernel of ['tiled', 'matmul'] as const) {
+      it(`matches the CPU (${kernel} backward): batch ${c.batch.join('×')}, L ${c.lengthQ}, S ${c.lengthK}, E ${c.headSize}, Ev ${c.valueSize}, causal ${c.causal}`, async () => {
+        const backend = await webgpuBackend();
+        const settable = backend as unknown as { attentionBackwardKernel: 'tiled' | 'matmul' | null };
+        settable.attentionBackwardKernel = kernel;
+        const gpu = await runAttention(backend, c, 'fused').finally(() => (settable.attentionBackwardKernel = null));
         const cpu = await runAttention(new CpuBackend(), c, 'fused');
         for (const name of ['out', 'dq', 'dk', 'dv'] as const) {
           expect(worstError(gpu[name], cpu[name], 1e-3, 1e-4), name).toBeLessThanOrEqual(1);

@@ -15,7 +15,7 @@ import type { WebGPUAdapterSummary, WebGPUBackend, WebGPUExecutionOptions, WebGP
 import { BinaryProgram, CastProgram, FillProgram, UnaryProgram, WhereProgram } from './programs/elementwise.js';
 import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgram, StridedCopyProgram, TriangleProgram } from './programs/layout.js';
 import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
-import { AttentionBackwardKeyProgram, AttentionBackwardQueryProgram, AttentionProgram, MAX_ATTENTION_HEAD_SIZE } from './programs/attention.js';
+import { AttentionBackwardKeyProgram, AttentionBackwardQueryProgram, AttentionProbsProgram, AttentionProgram, AttentionScoreGradProgram, MAX_ATTENTION_HEAD_SIZE } from './programs/attention.js';
 import { AdamProgram, CrossEntropyBackwardProgram, CrossEntropyProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
 import { GPU_ROW_POLICY, type RowPolicy } from './programs/rows.js';
@@ -464,8 +464,32 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     return { out, logSumExp };
   }
 
-  /** Gradients of `attention`: a query-row kernel (dq, D_i) then a key-row kernel (dk, dv). */
+  /**
+   * @internal How `attentionBackward` runs: 'tiled', a query-row kernel (dq, D_i) then a key-row
+   * kernel (dk, dv), nothing (L, S) in memory; or 'matmul', the probabilities recomputed into an
+   * (L, S) buffer and five products on the matmul kernel, faster on CPU-emulated adapters. Default:
+   * 'matmul' on fallback adapters, else 'tiled'.
+   */
+  attentionBackwardKernel: 'tiled' | 'matmul' | null = null;
+
+  /** Gradients of `attention` (Dao et al. 2022, Alg. 4), by `attentionBackwardKernel`. */
   attentionBackward(q: GpuStorage, k: GpuStorage, v: GpuStorage, out: GpuStorage, logSumExp: GpuStorage, dOut: GpuStorage, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
+    const kernel = this.attentionBackwardKernel ?? (this.adapter.isFallbackAdapter ? 'matmul' : 'tiled');
+    if (kernel === 'matmul') {
+      const probs = this.matmul(q, k, batch, lengthQ, headSize, lengthK, false, true, lengthQ * headSize, lengthK * headSize);
+      this.run(new AttentionProbsProgram(batch, lengthQ, lengthK, scale, causal), [logSumExp], [probs]);
+      const rowsShape = [batch * lengthQ, valueSize];
+      const product = this.binary('mul', dOut, rowsShape, out, rowsShape, rowsShape, 'float32', 'float32');
+      const delta = this.reduce('sum', product, batch * lengthQ, valueSize, 1, 'float32'); // D_i = dO_i·O_i
+      this.free(product);
+      const ds = this.matmul(dOut, v, batch, lengthQ, valueSize, lengthK, false, true, lengthQ * valueSize, lengthK * valueSize);
+      this.run(new AttentionScoreGradProgram(batch, lengthQ, lengthK, scale), [probs, delta], [ds]);
+      const dq = this.matmul(ds, k, batch, lengthQ, lengthK, headSize, false, false, lengthQ * lengthK, lengthK * headSize);
+      const dk = this.matmul(ds, q, batch, lengthK, lengthQ, headSize, true, false, lengthQ * lengthK, lengthQ * headSize);
+      const dv = this.matmul(probs, dOut, batch, lengthK, lengthQ, valueSize, true, false, lengthQ * lengthK, lengthQ * valueSize);
+      for (const storage of [probs, delta, ds]) this.free(storage);
+      return { dq, dk, dv };
+    }
     const dq = this.alloc(batch * lengthQ * headSize, 'scaledDotProductAttention backward');
     const delta = this.alloc(batch * lengthQ, 'scaledDotProductAttention backward');
     this.run(new AttentionBackwardQueryProgram(batch, lengthQ, lengthK, headSize, valueSize, scale, causal), [q, k, v, out, logSumExp, dOut], [dq, delta]);

@@ -6,7 +6,7 @@
 // query row writes dq and D_i = dO_i·O_i, a second per key row writes dk and dv, so no atomics.
 // Under the causal mask only keys j ≤ i are scored; whole tiles past the block's last query are skipped.
 
-import type { Program, StorageBinding, UniformField } from '../codegen.js';
+import { flatDispatch, FLAT_WORKGROUP_SIZE, type Program, type StorageBinding, type UniformField } from '../codegen.js';
 
 /** Threads (rows) per workgroup. */
 const ROWS = 64;
@@ -301,5 +301,62 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
     for (var c = 0u; c < DV; c = c + 1u) { dv[row * DV + c] = dvr[c]; }
   }
 }`);
+  }
+}
+
+/**
+ * For the matmul-based backward: scores (batch, L, S) → probabilities exp(s·scale − lse) in place,
+ * 0 for keys past the query under the causal mask.
+ */
+export class AttentionProbsProgram implements Program {
+  readonly op = 'scaledDotProductAttention backward';
+  readonly key: string;
+  readonly flat = true;
+  readonly inputs: StorageBinding[] = [{ name: 'lse', type: 'f32' }];
+  readonly outputs: StorageBinding[] = [{ name: 'p', type: 'f32' }];
+  readonly uniforms: UniformField[] = [{ name: 'count', type: 'u32' }, { name: 'lengthQ', type: 'u32' }, { name: 'lengthK', type: 'u32' }, { name: 'scale', type: 'f32' }];
+  readonly uniformValues: number[];
+  readonly workgroupSize = [FLAT_WORKGROUP_SIZE, 1, 1] as const;
+  readonly dispatch: [number, number, number];
+
+  constructor(batch: number, lengthQ: number, lengthK: number, scale: number, private readonly causal: boolean) {
+    const count = batch * lengthQ * lengthK;
+    this.uniformValues = [count, lengthQ, lengthK, scale];
+    this.dispatch = flatDispatch(count);
+    this.key = `attentionProbs_${causal ? 'causal' : 'full'}`;
+  }
+
+  main(): string {
+    return `fn run(index: u32) {
+  let row = index / u.lengthK;
+  let j = index - row * u.lengthK;
+  if (${this.causal} && j > row % u.lengthQ) { p[index] = 0.0; return; }
+  p[index] = exp(max(p[index] * u.scale - lse[row], -104.0));
+}`;
+  }
+}
+
+/** For the matmul-based backward: dp (batch, L, S) → dS = p·(dp − D_row)·scale in place. */
+export class AttentionScoreGradProgram implements Program {
+  readonly op = 'scaledDotProductAttention backward';
+  readonly key = 'attentionScoreGrad';
+  readonly flat = true;
+  readonly inputs: StorageBinding[] = [{ name: 'p', type: 'f32' }, { name: 'delta', type: 'f32' }];
+  readonly outputs: StorageBinding[] = [{ name: 'ds', type: 'f32' }];
+  readonly uniforms: UniformField[] = [{ name: 'count', type: 'u32' }, { name: 'lengthK', type: 'u32' }, { name: 'scale', type: 'f32' }];
+  readonly uniformValues: number[];
+  readonly workgroupSize = [FLAT_WORKGROUP_SIZE, 1, 1] as const;
+  readonly dispatch: [number, number, number];
+
+  constructor(batch: number, lengthQ: number, lengthK: number, scale: number) {
+    const count = batch * lengthQ * lengthK;
+    this.uniformValues = [count, lengthK, scale];
+    this.dispatch = flatDispatch(count);
+  }
+
+  main(): string {
+    return `fn run(index: u32) {
+  ds[index] = p[index] * (ds[index] - delta[index / u.lengthK]) * u.scale;
+}`;
   }
 }
