@@ -103,3 +103,51 @@ export function activationBackward(op: i32, g: usize, saved: usize, out: usize, 
     store<f32>(out + offset, f32x4.extract_lane(value, 0));
   }
 }
+
+/** x[r, :] += bias for each of `rows` rows of `cols` floats, in place (a linear layer's bias). */
+export function addRowVector(x: usize, bias: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let row = 0; row < rows; row++) {
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const offset = <usize>j << 2;
+      v128.store(x + offset, f32x4.add(v128.load(x + offset), v128.load(bias + offset)));
+    }
+    for (; j < cols; j++) {
+      const offset = <usize>j << 2;
+      store<f32>(x + offset, load<f32>(x + offset) + load<f32>(bias + offset));
+    }
+    x += rowBytes;
+  }
+}
+
+/** Rows summed per block before joining the total, so float32 rounding grows with log(rows), not rows. */
+const SUM_BLOCK_ROWS = 32;
+
+/**
+ * out[j] = Σ_r x[r, j] over `rows` rows of `cols` floats (a bias gradient). Partial sums of blocks of
+ * 32 rows are added into `out`, which the caller zero-fills.
+ */
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let start = 0; start < rows; start += SUM_BLOCK_ROWS) {
+    const end = min(start + SUM_BLOCK_ROWS, rows);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const offset = <usize>j << 2;
+      let block = f32x4.splat(0);
+      let row = x + <usize>start * rowBytes + offset;
+      for (let r = start; r < end; r++) {
+        block = f32x4.add(block, v128.load(row));
+        row += rowBytes;
+      }
+      v128.store(out + offset, f32x4.add(v128.load(out + offset), block));
+    }
+    for (; j < cols; j++) {
+      const offset = <usize>j << 2;
+      let block: f32 = 0;
+      for (let r = start; r < end; r++) block += load<f32>(x + <usize>r * rowBytes + offset);
+      store<f32>(out + offset, load<f32>(out + offset) + block);
+    }
+  }
+}

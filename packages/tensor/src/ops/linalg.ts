@@ -129,7 +129,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(`linear: input's last dim is ${inFeatures} but weight expects ${weight.shape[1]} in-features (input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)})`);
   }
   const lead = x.shape.slice(0, -1);
-  if (bias && x.ndim === 2 && x.backend.linear) return fusedLinear(x, weight, bias);
+  if (bias && x.backend.linear && x.ndim >= 2) {
+    if (x.ndim === 2) return fusedLinear(x, weight, bias);
+    const x2 = reshape(x, [product(lead), inFeatures]); // (…, in) → (N, in)
+    return reshapeAndRelease(fusedLinear(x2, weight, bias), [...lead, weight.shape[0]], [x2]);
+  }
   // x·Wᵀ reads W transposed in the kernel: no transpose is materialised, forward or backward.
   const x2 = x.ndim === 2 ? x : reshape(x, [product(lead), inFeatures]);
   let out = mm(x2, weight, false, true);

@@ -64,4 +64,20 @@ describe('wasm elementwise', () => {
     kernels.activationBackward('geluTanhBackward', g, x, out, g.length);
     expectAllClose(out, Float64Array.from(g, (v, i) => v * geluDerivative(x[i])), 4e-6, 1e-6, 'geluTanhBackward');
   });
+
+  it('addRowVector adds the bias to every row, and sumRows sums the rows, on odd widths', () => {
+    for (const [rows, cols] of [[1, 1], [3, 5], [128, 64], [129, 67], [1024, 130]]) {
+      const x = inputs(rows * cols, 2, rows + cols);
+      const bias = inputs(cols, 1, cols);
+      const expected = Float64Array.from(x, (v, i) => v + bias[i % cols]);
+      const sums = new Float64Array(cols);
+      for (let i = 0; i < x.length; i++) sums[i % cols] += x[i];
+      const sumOut = new Float32Array(cols);
+      kernels.sumRows(x, sumOut, rows, cols);
+      // Blockwise float32 accumulation: error ~ √rows·ulp of the partial sums.
+      expectAllClose(sumOut, sums, 1e-5, 1e-4 * Math.sqrt(rows), `sumRows ${rows}x${cols}`);
+      kernels.addRowVector(x, bias, rows, cols);
+      expectAllClose(x, expected, 1e-6, 1e-7, `addRowVector ${rows}x${cols}`);
+    }
+  });
 });

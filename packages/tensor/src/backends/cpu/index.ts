@@ -11,6 +11,8 @@ import { wasmKernels } from './wasm/index.js';
 
 /** The optional fast kernels (WebAssembly SIMD) the CPU backend delegates to. Same semantics as the JS loops below. */
 export interface FastKernels {
+  addRowVector?(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   unary?(op: 'tanh' | 'sigmoid' | 'geluTanh' | 'exp', x: Float32Array, out: Float32Array, count: number): void;
   activationBackward?(op: 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward', grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void;
@@ -211,6 +213,11 @@ export class CpuBackend implements Backend<TypedArray> {
 
   reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, dtype: DType): TypedArray {
     const out = this.alloc(dtype, outer * inner);
+    const fast = this.fast;
+    if (op === 'sum' && dtype === 'float32' && outer === 1 && inner > 1 && size * inner >= FAST_ELEMENTWISE_MIN && fast?.sumRows) {
+      fast.sumRows(x as Float32Array, out as Float32Array, size, inner);
+      return out;
+    }
     if (op === 'sum' && inner > 1 && size > 1) {
       // Sum rows into a float64 accumulator row: contiguous reads instead of stride-`inner` walks.
       for (let o = 0; o < outer; o++) {
@@ -275,7 +282,9 @@ export class CpuBackend implements Backend<TypedArray> {
 
   linear(x: TypedArray, weight: TypedArray, bias: TypedArray, m: number, k: number, n: number): TypedArray {
     const out = this.matmul(x, weight, 1, m, k, n, false, true, 0, 0);
-    for (let row = 0; row < m * n; row += n) for (let j = 0; j < n; j++) out[row + j] += bias[j];
+    const fast = this.fast;
+    if (fast?.addRowVector && m * n >= FAST_ELEMENTWISE_MIN) fast.addRowVector(out as Float32Array, bias as Float32Array, m, n);
+    else for (let row = 0; row < m * n; row += n) for (let j = 0; j < n; j++) out[row + j] += bias[j];
     return out;
   }
 

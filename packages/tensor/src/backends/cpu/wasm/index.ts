@@ -26,6 +26,10 @@ export interface WasmKernels {
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void;
   /** out[i] = an activation's gradient from the upstream gradient and the saved output (tanh, sigmoid) or input (GELU). */
   activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
+  /** x[r, :] += bias for every row of a rows x cols matrix, in place (a linear layer's bias). */
+  addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  /** out[j] = sum over rows of x[r, j] (a bias gradient), with blockwise float32 accumulation. */
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Row-wise softmax over the last dimension: rows x cols contiguous. out may be x. */
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Row-wise log-softmax over the last dimension: rows x cols contiguous. out may be x. */

@@ -48,6 +48,8 @@ interface KernelExports {
   ): void;
   unary(op: number, x: number, out: number, count: number): void;
   activationBackward(op: number, g: number, saved: number, out: number, count: number): void;
+  addRowVector(x: number, bias: number, rows: number, cols: number): void;
+  sumRows(x: number, out: number, rows: number, cols: number): void;
   adam(
     param: number, grad: number, m: number, v: number, count: number,
     lerpWeight: number, beta2: number, squareWeight: number, eps: number,
@@ -168,6 +170,11 @@ class KernelHeap {
     // Views must be recreated to see the new length (a shared memory even keeps its buffer object).
     this.capacity = this.memory.buffer.byteLength;
     this.view = new Float32Array(this.memory.buffer);
+  }
+
+  /** Zero-fills `count` floats at `pointer`. */
+  zero(pointer: number, count: number): void {
+    this.view.fill(0, pointer >>> 2, (pointer >>> 2) + count);
   }
 
   copyIn(source: Float32Array, count: number, pointer: number): void {
@@ -391,6 +398,31 @@ export class KernelRuntime implements WasmKernels {
     heap.copyIn(saved, count, savedPointer);
     heap.exports.activationBackward(BACKWARD_OP_CODES[op], gradPointer, savedPointer, gradPointer, count);
     heap.copyOut(gradPointer, out, count);
+  }
+
+  addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {
+    const heap = this.local;
+    const count = rows * cols;
+    if (count <= 0) return;
+    const xPointer = heap.dataOffset;
+    const biasPointer = alignUp(xPointer + count * 4, 16);
+    heap.reserve(biasPointer + cols * 4);
+    heap.copyIn(x, count, xPointer);
+    heap.copyIn(bias, cols, biasPointer);
+    heap.exports.addRowVector(xPointer, biasPointer, rows, cols);
+    heap.copyOut(xPointer, x, count);
+  }
+
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    const heap = this.local;
+    if (cols <= 0) return;
+    const xPointer = heap.dataOffset;
+    const outPointer = alignUp(xPointer + rows * cols * 4, 16);
+    heap.reserve(outPointer + cols * 4);
+    heap.copyIn(x, rows * cols, xPointer);
+    heap.zero(outPointer, cols);
+    heap.exports.sumRows(xPointer, outPointer, rows, cols);
+    heap.copyOut(outPointer, out, cols);
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
