@@ -9,9 +9,7 @@ import {
   add,
   arange,
   eq,
-  expand,
   gelu,
-  keep,
   le,
   linear,
   logicalAnd,
@@ -20,10 +18,10 @@ import {
   matmulTransposed,
   mul,
   narrow,
-  noGrad,
   ne,
   permute,
   reshape,
+  scaledDotProductAttention,
   softmax,
   tensor,
   where,
@@ -50,10 +48,10 @@ export interface GPTOptions {
 export interface AttentionContext {
   /**
    * Added to the attention scores: 0 where a query may attend to a key, −∞ elsewhere; broadcastable
-   * to (B, nHead, T, S), S = cached length + T: (B, nHead, T, T) for training, (T, S) with a cache,
-   * (B, 1, T, S) with padding.
+   * to (B, nHead, T, S), S = cached length + T: (T, S) with a cache, (B, 1, T, S) with padding. Null
+   * for the plain causal case (training, scoring), which runs the fused causal attention kernel.
    */
-  maskBias: Tensor;
+  maskBias: Tensor | null;
   /** Past keys and values, extended in place by each layer (generation). */
   cache: KVCache | null;
   /** Index of this block, for the cache. */
@@ -116,10 +114,17 @@ export class CausalSelfAttention extends Module<[Tensor, AttentionContext], Tens
     let v = heads(project(2)); // (B, nh, T, hs)
     const cache = context.cache;
     if (cache) [k, v] = cache.append(context.layer, k, v); // (B, nh, S, hs)
-    const scores = add(matmulTransposed(q, k), context.maskBias); // (B, nh, T, S)
-    let weights = softmax(scores, -1); // (B, nh, T, S)
-    if (this.dropoutP > 0 && this.training) weights = this.attn_dropout.forward(weights);
-    const attended = matmul(weights, v); // (B, nh, T, hs)
+    let attended: Tensor; // (B, nh, T, hs)
+    if (!context.maskBias) {
+      // Plain causal attention: one fused kernel when the backend has it (q is already scaled).
+      const dropoutP = this.training ? this.dropoutP : 0;
+      attended = scaledDotProductAttention(q, k, v, { isCausal: true, scale: 1, dropoutP, training: this.training });
+    } else {
+      const scores = add(matmulTransposed(q, k), context.maskBias); // (B, nh, T, S)
+      let weights = softmax(scores, -1); // (B, nh, T, S)
+      if (this.dropoutP > 0 && this.training) weights = this.attn_dropout.forward(weights);
+      attended = matmul(weights, v); // (B, nh, T, hs)
+    }
     const y = reshape(permute(attended, [0, 2, 1, 3]), [B, T, C]); // (B, nh, T, hs) → (B, T, nh, hs) → (B, T, C)
     return this.residualDropout(this.c_proj.forward(y));
   }
@@ -285,7 +290,6 @@ export interface ForwardOptions {
 export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
   readonly config: Readonly<GPTConfig>;
   readonly transformer: GPT2Body;
-  private readonly causalMasks = new Map<string, Tensor>();
 
   constructor(config: GPTConfig, options: GPTOptions = {}) {
     super();
@@ -367,7 +371,7 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
     const pos = body.wpe.forward(positions); // (T, C) or (B, T, C)
     let x = add(tok, pos); // (B, T, C)
     if (this.config.dropout > 0 && this.training) x = body.drop.forward(x);
-    const maskBias = options.attentionMask ? paddedCausalBias(options.attentionMask, B, T, past) : this.causalBias(B, T, past);
+    const maskBias = options.attentionMask ? paddedCausalBias(options.attentionMask, B, T, past) : cache ? causalBiasTensor(T, past, body.wte.weight.backend) : null;
     x = body.h.forward(x, { maskBias, cache, layer: 0 });
     if (cache) cache.advance(T);
     return body.ln_f.forward(x);
@@ -379,39 +383,6 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
     return tensor(values, { shape: [T], dtype: 'int32', backend: this.transformer.wte.weight.backend });
   }
 
-  /**
-   * The additive causal mask. Without a cache it is built once per (B, T) at the full score shape
-   * (B, nHead, T, T) and kept: adding a same-shape tensor is the fast elementwise path, and its
-   * gradient with respect to the mask needs no reduction (a broadcast (T, T) mask costs a
-   * (B·nHead)-fold sum in every backward, since `add` computes both operands' gradients). Past
-   * MAX_FULL_MASK_ELEMENTS (GPT-2 at T = 1024 would need 48 MiB per sequence) it stays (T, T).
-   * With a cache (generation, no gradients) it is (T, past + T).
-   */
-  private causalBias(B: number, T: number, past: number): Tensor {
-    const backend = this.transformer.wte.weight.backend;
-    if (past > 0) return causalBiasTensor(T, past, backend);
-    const full = B * this.config.nHead * T * T <= MAX_FULL_MASK_ELEMENTS;
-    const key = full ? `${B}x${T}` : `${T}`;
-    let mask = this.causalMasks.get(key);
-    if (!mask || mask.isDisposed) {
-      mask = noGrad(() => {
-        const small = causalBiasTensor(T, 0, backend); // (T, T)
-        if (!full) return keep(small);
-        const expanded = expand(small, [B, this.config.nHead, T, T]); // (T, T) → (B, nh, T, T), materialised
-        small.dispose();
-        return keep(expanded);
-      });
-      this.causalMasks.set(key, mask);
-    }
-    return mask;
-  }
-
-  override dispose(): void {
-    for (const mask of this.causalMasks.values()) mask.dispose();
-    this.causalMasks.clear();
-    super.dispose();
-  }
-
   override extraRepr(): string {
     const c = this.config;
     return `nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, blockSize=${c.blockSize}, vocabSize=${c.vocabSize}`;
@@ -419,7 +390,6 @@ export class GPT extends Module<[Tensor, ForwardOptions?], Tensor> {
 }
 
 /** Largest causal mask kept at the full score shape (B, nHead, T, T): 4M floats, 16 MiB. */
-const MAX_FULL_MASK_ELEMENTS = 4 * 1024 * 1024;
 
 /** (T, past + T): 0 where key j ≤ past + query i, −∞ after. */
 function causalBiasTensor(T: number, past: number, backend: Backend): Tensor {
