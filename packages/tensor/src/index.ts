@@ -15,6 +15,7 @@ export {
   type AdamStep,
 } from './backend.js';
 export { CpuBackend, type FastKernels } from './backends/cpu/index.js';
+export { setNumThreads, getNumThreads, terminateWorkers, wasmKernelVariant } from './backends/cpu/wasm/index.js';
 export {
   createWebGPUBackend,
   probeWebGPU,
