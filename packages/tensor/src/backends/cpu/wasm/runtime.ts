@@ -378,39 +378,49 @@ export class KernelRuntime implements WasmKernels {
     }
   }
 
-  unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void {
-    const heap = this.local;
+  /**
+   * Copies `first` (count floats) into the local heap, runs `kernel(pointer)` in place and copies the
+   * result to `out`: the shape of every one-operand elementwise or row kernel.
+   */
+  private inPlace(first: Float32Array, count: number, out: Float32Array, kernel: (pointer: number) => void): void {
     if (count <= 0) return;
+    const heap = this.local;
     const pointer = heap.dataOffset;
     heap.reserve(pointer + count * 4);
-    heap.copyIn(x, count, pointer);
-    heap.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count);
+    heap.copyIn(first, count, pointer);
+    kernel(pointer);
     heap.copyOut(pointer, out, count);
   }
 
-  activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void {
-    const heap = this.local;
+  /**
+   * As `inPlace` with a second operand of `secondCount` floats copied in after the first: the kernel
+   * gets both pointers and writes its result over the first.
+   */
+  private inPlaceWith(
+    first: Float32Array, count: number, second: Float32Array, secondCount: number, out: Float32Array,
+    kernel: (firstPointer: number, secondPointer: number) => void,
+  ): void {
     if (count <= 0) return;
-    const gradPointer = heap.dataOffset;
-    const savedPointer = alignUp(gradPointer + count * 4, 16);
-    heap.reserve(savedPointer + count * 4);
-    heap.copyIn(grad, count, gradPointer);
-    heap.copyIn(saved, count, savedPointer);
-    heap.exports.activationBackward(BACKWARD_OP_CODES[op], gradPointer, savedPointer, gradPointer, count);
-    heap.copyOut(gradPointer, out, count);
+    const heap = this.local;
+    const firstPointer = heap.dataOffset;
+    const secondPointer = alignUp(firstPointer + count * 4, 16);
+    heap.reserve(secondPointer + secondCount * 4);
+    heap.copyIn(first, count, firstPointer);
+    heap.copyIn(second, secondCount, secondPointer);
+    kernel(firstPointer, secondPointer);
+    heap.copyOut(firstPointer, out, count);
+  }
+
+  unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void {
+    this.inPlace(x, count, out, (pointer) => this.local.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count));
+  }
+
+  activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void {
+    this.inPlaceWith(grad, count, saved, count, out, (g, y) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, g, count));
   }
 
   addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {
-    const heap = this.local;
-    const count = rows * cols;
-    if (count <= 0) return;
-    const xPointer = heap.dataOffset;
-    const biasPointer = alignUp(xPointer + count * 4, 16);
-    heap.reserve(biasPointer + cols * 4);
-    heap.copyIn(x, count, xPointer);
-    heap.copyIn(bias, cols, biasPointer);
-    heap.exports.addRowVector(xPointer, biasPointer, rows, cols);
-    heap.copyOut(xPointer, x, count);
+    this.inPlaceWith(x, rows * cols, bias, cols, x, (xPointer, biasPointer) => this.local.exports.addRowVector(xPointer, biasPointer, rows, cols));
   }
 
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
@@ -426,51 +436,20 @@ export class KernelRuntime implements WasmKernels {
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    const heap = this.local;
-    const count = rows * cols;
-    if (count <= 0) return;
-    const pointer = heap.dataOffset;
-    heap.reserve(pointer + count * 4);
-    heap.copyIn(x, count, pointer);
-    heap.exports.softmax(pointer, pointer, rows, cols);
-    heap.copyOut(pointer, out, count);
+    this.inPlace(x, rows * cols, out, (pointer) => this.local.exports.softmax(pointer, pointer, rows, cols));
   }
 
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    const heap = this.local;
-    const count = rows * cols;
-    if (count <= 0) return;
-    const pointer = heap.dataOffset;
-    heap.reserve(pointer + count * 4);
-    heap.copyIn(x, count, pointer);
-    heap.exports.logSoftmax(pointer, pointer, rows, cols);
-    heap.copyOut(pointer, out, count);
+    this.inPlace(x, rows * cols, out, (pointer) => this.local.exports.logSoftmax(pointer, pointer, rows, cols));
   }
 
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void {
-    const heap = this.local;
-    const count = rows * cols;
-    if (count <= 0) return;
-    const yPointer = heap.dataOffset;
-    const dyPointer = alignUp(yPointer + count * 4, 16);
-    heap.reserve(dyPointer + count * 4);
-    heap.copyIn(y, count, yPointer);
-    heap.copyIn(dy, count, dyPointer);
-    heap.exports.softmaxBackward(yPointer, dyPointer, dyPointer, rows, cols);
-    heap.copyOut(dyPointer, dx, count);
+    // The kernel writes dx over dy: dy goes first.
+    this.inPlaceWith(dy, rows * cols, y, rows * cols, dx, (dyPointer, yPointer) => this.local.exports.softmaxBackward(yPointer, dyPointer, dyPointer, rows, cols));
   }
 
   logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void {
-    const heap = this.local;
-    const count = rows * cols;
-    if (count <= 0) return;
-    const yPointer = heap.dataOffset;
-    const dyPointer = alignUp(yPointer + count * 4, 16);
-    heap.reserve(dyPointer + count * 4);
-    heap.copyIn(y, count, yPointer);
-    heap.copyIn(dy, count, dyPointer);
-    heap.exports.logSoftmaxBackward(yPointer, dyPointer, dyPointer, rows, cols);
-    heap.copyOut(dyPointer, dx, count);
+    this.inPlaceWith(dy, rows * cols, y, rows * cols, dx, (dyPointer, yPointer) => this.local.exports.logSoftmaxBackward(yPointer, dyPointer, dyPointer, rows, cols));
   }
 
   layerNorm(
