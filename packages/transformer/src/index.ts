@@ -19,6 +19,7 @@ export {
   BlockList,
   CausalSelfAttention,
   MLP,
+  positionIdsFromMask,
   type GPTOptions,
   type ForwardOptions,
   type AttentionContext,

@@ -8,6 +8,7 @@
 import {
   add,
   arange,
+  cumsum,
   eq,
   gelu,
   le,
@@ -16,6 +17,7 @@ import {
   logicalOr,
   matmul,
   matmulTransposed,
+  maximum,
   mul,
   narrow,
   ne,
@@ -23,7 +25,9 @@ import {
   reshape,
   scaledDotProductAttention,
   softmax,
+  sub,
   tensor,
+  toDtype,
   where,
   type Backend,
   type Generator,
@@ -417,4 +421,21 @@ function paddedCausalBias(attentionMask: Tensor, B: number, T: number, past: num
   const real = reshape(ne(attentionMask, 0), [B, 1, 1, S]); // (B, S) → (B, 1, 1, S)
   const visible = logicalAnd(causal, logicalOr(real, self)); // (B, 1, T, S)
   return where(visible, 0, -Infinity);
+}
+
+/**
+ * Position ids for a (B, T) attention mask with left (or any) padding: each row counts its real
+ * tokens from 0 (`cumsum(mask) − 1`, clamped at 0 on the padding before the first token), so a
+ * left-padded row computes what it would unpadded. Pass it as `positionIds` with the same mask.
+ *
+ * @example
+ * ```ts
+ * positionIdsFromMask(tensor([[0, 0, 1, 1], [1, 1, 1, 1]])); // int32 [[0, 0, 0, 1], [0, 1, 2, 3]]
+ * const hidden = model.forwardHidden(idx, { attentionMask: mask, positionIds: positionIdsFromMask(mask) });
+ * ```
+ */
+export function positionIdsFromMask(attentionMask: Tensor): Tensor {
+  if (attentionMask.ndim !== 2) throw new RangeError(`positionIdsFromMask: attentionMask must be (B, T), got [${attentionMask.shape.join(', ')}]`);
+  const counted = sub(cumsum(toDtype(ne(attentionMask, 0), 'int32'), 1), 1); // (B, T)
+  return maximum(counted, 0);
 }
