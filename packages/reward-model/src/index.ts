@@ -37,3 +37,22 @@ export {
   type RewardTrainingData,
   type RewardTrainingResult,
 } from './trainer.js';
+export {
+  readJsonl,
+  JsonlError,
+  parsePreference,
+  parsePreferencePair,
+  parseRankedPreference,
+  readPreferences,
+  tldrPrompt,
+  tldrToPreferencePair,
+  readTldrComparisons,
+  encodePreference,
+  loadPreferences,
+  type JsonlLocation,
+  type TextPreferencePair,
+  type TextRankedPreference,
+  type TextPreferenceRecord,
+  type TldrComparison,
+  type EncodePreferenceOptions,
+} from './data.js';
