@@ -11,3 +11,4 @@ export {
   type PPOValueModel,
   type PPOModelForwardOptions,
 } from './trainer.js';
+export { trainPPOLM, type TrainPPOLMOptions, type TrainPPOLMResult } from './train.js';

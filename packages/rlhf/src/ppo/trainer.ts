@@ -33,10 +33,12 @@ import {
   sub,
   tensor,
   tidy,
+  dispose,
   Generator,
+  type GeneratorState,
   type Tensor,
 } from '@attune/tensor';
-import { AdamW, type AnyModule } from '@attune/nn';
+import { AdamW, loadCheckpoint, saveCheckpoint, type AnyModule, type OptimizerStateDict, type ParamStateInput } from '@attune/nn';
 import {
   AdaptiveKlController,
   FixedKlController,
@@ -248,6 +250,7 @@ export class PPOTrainer {
     if (typeof score !== 'function' && (!score || typeof (score as Partial<PPOScoreModel>).forward !== 'function')) {
       throw new TypeError(`PPOTrainer: score must be a function (rollout) → scores or a model with forward(idx, options) → (B), got ${describe(score)}`);
     }
+    if ((score as unknown) === valueModel) throw new Error('PPOTrainer: score must be a frozen reward model, not the value model being trained (pass a separate copy)');
     const config = resolvePPOLMConfig(options.config);
     const V = policy.config.vocabSize;
     if (config.eosTokenId !== null && config.eosTokenId >= V) throw new RangeError(`PPOLMConfig.eosTokenId must be < vocabSize ${V}, got ${config.eosTokenId}`);
@@ -399,6 +402,73 @@ export class PPOTrainer {
       epochs: update.epochs,
       time: { rollout: rolloutDone - started, score: scoreDone - rolloutDone, update: updateDone - scoreDone, total: updateDone - started },
     };
+  }
+
+  /**
+   * Writes a checkpoint directory, atomically (@attune/nn `saveCheckpoint`): the policy as
+   * `model.safetensors`, the value model and both AdamW states as extra tensor files, and in
+   * `trainer_state.json` the step, the KL controller's β, the Generator's state and the optimizers'
+   * step counts and hyperparameters. `resume` restores all of it, so training continues exactly.
+   *
+   * @example
+   * ```ts
+   * await trainer.save(`runs/ppo/${checkpointName(trainer.globalStep)}`);
+   * ```
+   */
+  async save(dir: string): Promise<void> {
+    if (typeof dir !== 'string' || dir === '') throw new TypeError(`PPOTrainer.save: dir must be a non-empty path, got ${describe(dir)}`);
+    const policyOptimizer = splitOptimizerState(this.policyOptimizer);
+    const valueOptimizer = splitOptimizerState(this.valueOptimizer);
+    await saveCheckpoint(dir, {
+      model: this.policy.stateDict(),
+      config: { ...this.config },
+      trainerState: {
+        globalStep: this.globalStep,
+        klController: this.klController.stateDict(),
+        generator: this.generator.getState(),
+        policyOptimizer: policyOptimizer.json,
+        valueOptimizer: valueOptimizer.json,
+      },
+      extraTensors: { value_model: this.valueModel.stateDict(), policy_optimizer: policyOptimizer.tensors, value_optimizer: valueOptimizer.tensors },
+    });
+  }
+
+  /**
+   * Restores a checkpoint written by `save` into this trainer (built with the same models' shapes):
+   * policy and value weights, both optimizers, β, the Generator and the step count.
+   *
+   * @example
+   * ```ts
+   * const latest = await latestCheckpoint('runs/ppo');
+   * if (latest) await trainer.resume(latest);
+   * ```
+   */
+  async resume(dir: string): Promise<void> {
+    const checkpoint = await loadCheckpoint(dir, ['value_model', 'policy_optimizer', 'value_optimizer']);
+    try {
+      const state = checkpoint.trainerState as {
+        globalStep?: unknown;
+        klController?: { value: number };
+        generator?: GeneratorState;
+        policyOptimizer?: OptimizerJson;
+        valueOptimizer?: OptimizerJson;
+      };
+      if (typeof state.globalStep !== 'number' || !Number.isInteger(state.globalStep) || state.globalStep < 0) {
+        throw new Error(`PPOTrainer.resume: ${dir}/trainer_state.json: globalStep must be a non-negative integer, got ${describe(state.globalStep)}`);
+      }
+      for (const field of ['klController', 'generator', 'policyOptimizer', 'valueOptimizer'] as const) {
+        if (state[field] === null || typeof state[field] !== 'object') throw new Error(`PPOTrainer.resume: ${dir}/trainer_state.json: ${field} is missing`);
+      }
+      this.policy.loadStateDict(checkpoint.model);
+      this.valueModel.loadStateDict(checkpoint.extraTensors.value_model);
+      this.policyOptimizer.loadStateDict(joinOptimizerState(state.policyOptimizer as OptimizerJson, checkpoint.extraTensors.policy_optimizer));
+      this.valueOptimizer.loadStateDict(joinOptimizerState(state.valueOptimizer as OptimizerJson, checkpoint.extraTensors.value_optimizer));
+      this.klController.loadStateDict(state.klController as { value: number });
+      this.generator.setState(state.generator as GeneratorState);
+      this.globalStep = state.globalStep;
+    } finally {
+      dispose([checkpoint.model, ...Object.values(checkpoint.extraTensors)]);
+    }
   }
 
   /** Scores from the user function, or the score model's forward without gradients in eval mode. */
@@ -577,6 +647,37 @@ function clipGradNormOnDevice(parameters: readonly Tensor[], maxNorm: number | n
     }
   }
   return norm;
+}
+
+/** An optimizer's state split into JSON (steps, hyperparameters) and tensors named `<param>.<field>`. */
+interface OptimizerJson {
+  paramGroups: OptimizerStateDict['paramGroups'];
+  steps: Record<string, number>;
+}
+
+function splitOptimizerState(optimizer: AdamW): { json: OptimizerJson; tensors: Record<string, Tensor> } {
+  const { state, paramGroups } = optimizer.stateDict();
+  const steps: Record<string, number> = {};
+  const tensors: Record<string, Tensor> = {};
+  for (const [index, entry] of Object.entries(state)) {
+    for (const [field, value] of Object.entries(entry)) {
+      if (field === 'step') steps[index] = value as number;
+      else tensors[`${index}.${field}`] = value as Tensor;
+    }
+  }
+  return { json: { paramGroups, steps }, tensors };
+}
+
+function joinOptimizerState(json: OptimizerJson, tensors: Record<string, Tensor>): OptimizerStateDict<Record<string, unknown>, ParamStateInput> {
+  const state: Record<string, ParamStateInput> = {};
+  for (const [index, step] of Object.entries(json.steps)) state[index] = { step };
+  for (const [name, value] of Object.entries(tensors)) {
+    const dot = name.indexOf('.');
+    const index = name.slice(0, dot);
+    if (!state[index]) throw new Error(`PPOTrainer.resume: optimizer tensor '${name}' has no step count in trainer_state.json`);
+    state[index][name.slice(dot + 1)] = value;
+  }
+  return { state, paramGroups: json.paramGroups };
 }
 
 function isGPT(value: unknown): value is GPT {
