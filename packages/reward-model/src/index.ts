@@ -56,3 +56,11 @@ export {
   type TldrComparison,
   type EncodePreferenceOptions,
 } from './data.js';
+export {
+  saveRewardModel,
+  loadRewardModel,
+  rewardModelFromPretrained,
+  type SaveRewardModelOptions,
+  type LoadRewardModelOptions,
+  type RewardModelConfigExtra,
+} from './checkpoint.js';
