@@ -9,7 +9,8 @@
 //   ... -- --only=matmul,train --libraries=attune-webgpu,tfjs-webgpu
 //
 // Flags: --quick, --only=<groups> (matmul, gpt2-matmul, softmax, layerNorm, attention,
-// elementwise, adam, train), --libraries=<ids>, --out=<file>, --max-call-ms=<ms>.
+// elementwise, adam, train), --libraries=<ids>, --out=<file>, --max-call-ms=<ms>,
+// --matmul-tiling=MxNxKxBMxBN (the tiled kernel's tiling for large products; see tune-matmul.ts).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import type { WebGPUBackend } from '@attune/tensor';
 import { allCases, type Group, type KernelCase, type Prepared } from './cases.js';
 import { attuneCpu, attuneWebGPU, tfjsWebGPU, type AttuneLibrary, type Library, type TfjsLibrary } from './libraries.js';
 import { FULL_BUDGET, QUICK_BUDGET, median, sample, startSampler, type Sampler } from './measure.js';
+import { parseTiling } from './tiling.js';
 
 const LIBRARY_IDS = ['attune-webgpu', 'tfjs-webgpu', 'attune-cpu'] as const;
 type LibraryId = (typeof LIBRARY_IDS)[number];
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
   const wanted = (flag('libraries')?.split(',') as LibraryId[] | undefined) ?? [...LIBRARY_IDS];
   const cases = allCases().filter((c) => !only || only.includes(c.group));
 
-  const attune = await attuneWebGPU();
+  const tiling = flag('matmul-tiling');
+  const attune = await attuneWebGPU(tiling ? { matmulTiling: parseTiling(tiling) } : {});
   const adapter = attune.backend.adapter;
   console.log(`adapter: ${adapter.vendor} ${adapter.architecture} — ${adapter.description}${adapter.isFallbackAdapter ? ' (software)' : ''}`);
   const libraries: Library[] = [];
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
     results: rows,
     bars: bars(rows),
   };
-  const defaultName = `webgpu-${adapterSlug(adapter)}${quick || only || flag('libraries') ? '.partial' : ''}.json`;
+  const defaultName = `webgpu-${adapterSlug(adapter)}${quick || only || flag('libraries') || tiling ? '.partial' : ''}.json`;
   const out = flag('out') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', defaultName);
   fs.writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
   console.log('\nbars:');

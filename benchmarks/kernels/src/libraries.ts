@@ -8,7 +8,7 @@
 // - attune-cpu: @attune/tensor's CPU backend (WebAssembly SIMD kernels, synchronous).
 
 import { createRequire } from 'node:module';
-import { cpuBackend, createWebGPUBackend, type Backend, type WebGPUBackend } from '@attune/tensor';
+import { cpuBackend, createWebGPUBackend, type Backend, type WebGPUBackend, type WebGPUBackendOptions } from '@attune/tensor';
 import type * as TfCore from '@tensorflow/tfjs-core';
 
 export type Tf = typeof TfCore;
@@ -39,8 +39,8 @@ export interface TfjsLibrary extends Library {
 const require = createRequire(import.meta.url);
 
 /** @attune/tensor's WebGPU backend on the default adapter. */
-export async function attuneWebGPU(): Promise<AttuneLibrary & { backend: WebGPUBackend }> {
-  const backend = await createWebGPUBackend();
+export async function attuneWebGPU(options: WebGPUBackendOptions = {}): Promise<AttuneLibrary & { backend: WebGPUBackend }> {
+  const backend = await createWebGPUBackend(options);
   return {
     id: 'attune-webgpu',
     backend,
@@ -53,7 +53,7 @@ export async function attuneWebGPU(): Promise<AttuneLibrary & { backend: WebGPUB
       const timings = await backend.stopProfile();
       return timings.reduce((total, t) => total + t.ms, 0);
     },
-    info: { package: '@attune/tensor', version: readVersion('@attune/tensor'), matmul: 'auto (subgroup kernel on software adapters, tiled otherwise)' },
+    info: { package: '@attune/tensor', version: readVersion('@attune/tensor'), matmul: options.matmulTiling ? `tiled kernel, large-product tiling ${options.matmulTiling.tileM}x${options.matmulTiling.tileN}x${options.matmulTiling.tileK}x${options.matmulTiling.blockM}x${options.matmulTiling.blockN}` : 'auto (subgroup kernel on software adapters, tiled otherwise)' },
   };
 }
 

@@ -27,6 +27,7 @@ export {
   type WebGPUStorage,
   type WebGPUBackendOptions,
   type WebGPUExecutionOptions,
+  type MatmulTiling,
   type WebGPUAdapterSummary,
   type WebGPUUnavailableReason,
   type WebGPUProbe,

@@ -188,6 +188,30 @@ withWebGPU(() => {
       }
     });
 
+    it('a user-given matmulTiling (each shape the benchmark tuner sweeps) matches the CPU; an impossible one is refused by name', async () => {
+      const gpu = await webgpuBackend();
+      const generator = new Generator(9);
+      const a = randn([2, 131, 70], { generator, backend: cpu });
+      const b = randn([2, 70, 67], { generator, backend: cpu });
+      const expected = await matmul(a, b).data();
+      const expectedT = await matmul(a, b.mT.contiguous().mT).data();
+      for (const [tileM, tileN, tileK, blockM, blockN] of [[64, 64, 32, 4, 4], [128, 64, 16, 8, 4], [64, 128, 16, 4, 8], [128, 128, 8, 8, 8], [128, 128, 16, 8, 4], [64, 64, 16, 8, 8]] as const) {
+        const tiled = await createWebGPUBackend({ matmulTiling: { tileM, tileN, tileK, blockM, blockN }, name: `webgpu-tiling-${tileM}-${tileN}-${tileK}-${blockM}-${blockN}` });
+        try {
+          const [ga, gb] = await Promise.all([a.to(tiled), b.to(tiled)]);
+          assertAllclose(await matmul(ga, gb).data(), expected, { rtol: 1e-4, atol: 1e-4, label: `${tileM}x${tileN}x${tileK}x${blockM}x${blockN}` });
+          assertAllclose(await matmul(ga, gb.mT.contiguous().mT).data(), expectedT, { rtol: 1e-4, atol: 1e-4, label: `${tileM}x${tileN}x${tileK}x${blockM}x${blockN} transposed B` });
+        } finally {
+          tiled.dispose();
+        }
+      }
+      const tooMany = gpu.adapter.limits.maxComputeInvocationsPerWorkgroup * 4;
+      await expect(createWebGPUBackend({ matmulTiling: { tileM: tooMany, tileN: 4, tileK: 4, blockM: 1, blockN: 1 }, name: 'webgpu-bad-tiling' })).rejects.toThrow(/matmulTiling .* needs \d+ threads per workgroup; the adapter allows/);
+      await expect(createWebGPUBackend({ matmulTiling: { tileM: 64, tileN: 64, tileK: 16, blockM: 3, blockN: 4 }, name: 'webgpu-bad-tiling' })).rejects.toThrow(/tileM must be a multiple of blockM/);
+      a.dispose();
+      b.dispose();
+    });
+
     it('matmul at odd sizes with every transpose combination and a broadcast batch', async () => {
       const tolerance = { rtol: 1e-4, atol: 1e-4 };
       await sameAsCpu((a, b) => matmul(a, b), [{ shape: [131, 257] }, { shape: [257, 67] }], tolerance);

@@ -53,6 +53,22 @@ function chooseSubgroupMatmul(adapter: WebGPUAdapterSummary, kernel: 'auto' | 't
   return null;
 }
 
+/** A user's matmul tiling, checked against the kernel's shape rules and the adapter's limits. */
+function checkMatmulTiling(tiling: MatmulTiling, adapter: WebGPUAdapterSummary): MatmulTiling {
+  const { tileM, tileN, tileK, blockM, blockN } = tiling;
+  const text = `${tileM}×${tileN}×${tileK}, ${blockM}×${blockN} per thread`;
+  if (![tileM, tileN, tileK, blockM, blockN].every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`webgpu: matmulTiling must hold positive integers, got ${text}`);
+  if (tileM % blockM || tileN % blockN) throw new RangeError(`webgpu: matmulTiling tileM must be a multiple of blockM and tileN of blockN, got ${text}`);
+  const threads = (tileM / blockM) * (tileN / blockN);
+  const bytes = 4 * tileK * (tileM + tileN);
+  // WebGPU's default limits where the adapter did not report its own.
+  const maxThreads = adapter.limits.maxComputeInvocationsPerWorkgroup ?? 256;
+  const maxBytes = adapter.limits.maxComputeWorkgroupStorageSize ?? 16384;
+  if (threads > maxThreads) throw new RangeError(`webgpu: matmulTiling ${text} needs ${threads} threads per workgroup; the adapter allows ${maxThreads}`);
+  if (bytes > maxBytes) throw new RangeError(`webgpu: matmulTiling ${text} needs ${bytes} bytes of workgroup memory; the adapter allows ${maxBytes}`);
+  return { tileM, tileN, tileK, blockM, blockN };
+}
+
 /** Identity of a reduction over an empty axis, as the CPU backend stores it. */
 function emptyReduction(op: ReduceOp, dtype: DType): number {
   if (op === 'sum') return 0;
@@ -90,8 +106,8 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes, usage), options.maxPooledBytes ?? 2 ** 30);
     this.pool.destroyBuffer = (buffer) => this.dispatcher.destroy(buffer);
     this.stagingPool = new BufferPool((bytes) => this.createBuffer(bytes, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST), 64 * 2 ** 20);
-    this.matmulTilings = { large: DEFAULT_MATMUL_TILING, small: SMALL_MATMUL_TILING };
-    this.subgroupTiling = chooseSubgroupMatmul(adapter, options.matmulKernel ?? 'auto');
+    this.matmulTilings = { large: options.matmulTiling ? checkMatmulTiling(options.matmulTiling, adapter) : DEFAULT_MATMUL_TILING, small: SMALL_MATMUL_TILING };
+    this.subgroupTiling = chooseSubgroupMatmul(adapter, options.matmulKernel ?? (options.matmulTiling ? 'tiled' : 'auto'));
     const subgroupSize = adapter.features.includes('subgroups') && adapter.subgroupMinSize === adapter.subgroupMaxSize ? adapter.subgroupMinSize : 0;
     // Software adapters: with ≥ 64 rows a row gets one subgroup (or one thread), so no barrier runs.
     this.rowPolicy = { ...GPU_ROW_POLICY, subgroupSize, manyRows: adapter.isFallbackAdapter ? 64 : Infinity };

@@ -10,6 +10,7 @@ export {
   type WebGPUBackend,
   type WebGPUBackendOptions,
   type WebGPUExecutionOptions,
+  type MatmulTiling,
   type WebGPUStorage,
   type WebGPUUnavailableReason,
 } from './types.js';

@@ -25,10 +25,29 @@ export interface WebGPUExecutionOptions {
    */
   matmulKernel?: 'auto' | 'tiled' | 'subgroup';
   /**
+   * Tile shape of the tiled matmul kernel for large products (default 64 × 64 × 16, 4 × 4 per
+   * thread). Setting it selects the tiled kernel unless `matmulKernel` says otherwise;
+   * `benchmarks/kernels` has a tuner (`npm run tune-matmul`) that sweeps tilings on an adapter.
+   */
+  matmulTiling?: MatmulTiling;
+  /**
    * Elements (or vec4s) each thread of an elementwise kernel handles (default 1 on GPUs, 4 on software
    * adapters, where every workgroup costs a coroutine start).
    */
   elementsPerThread?: number;
+}
+
+/**
+ * Tile shape of the tiled matmul kernel: a workgroup computes a `tileM` × `tileN` block of C,
+ * staging `tileK`-deep slices of A and B in workgroup memory, and each of its
+ * (tileM / blockM)·(tileN / blockN) threads accumulates `blockM` × `blockN` outputs in registers.
+ */
+export interface MatmulTiling {
+  tileM: number;
+  tileN: number;
+  tileK: number;
+  blockM: number;
+  blockN: number;
 }
 
 /** A tensor's storage on the GPU (opaque): a pooled buffer of `size` 32-bit elements. */

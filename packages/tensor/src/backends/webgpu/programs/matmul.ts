@@ -10,18 +10,9 @@
 // batch stride of 0 broadcasts one matrix.
 
 import { type Program, type StorageBinding, type UniformField } from '../codegen.js';
+import type { MatmulTiling } from '../types.js';
 
-/** Tile shape of the matmul kernel. */
-export interface MatmulTiling {
-  /** Rows and columns of C per workgroup. */
-  tileM: number;
-  tileN: number;
-  /** Depth of one staged step along k. */
-  tileK: number;
-  /** Rows and columns of C per thread (register block). */
-  blockM: number;
-  blockN: number;
-}
+export type { MatmulTiling } from '../types.js';
 
 /** The default tiling: 64 × 64 tiles, 16 deep, 4 × 4 per thread (256 threads). */
 export const DEFAULT_MATMUL_TILING: MatmulTiling = { tileM: 64, tileN: 64, tileK: 16, blockM: 4, blockN: 4 };
