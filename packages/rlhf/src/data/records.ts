@@ -4,15 +4,8 @@
 // line and the field when a record is wrong, and an encode function that turns text into token ids
 // (the trainers never see text). Token ids are plain `number[]`, so every stage is tokenizer-agnostic.
 
+import { JsonlError, readJsonl, tldrPrompt, type JsonlLocation } from '@attune/reward-model';
 import type { Tokenizer } from '@attune/transformer';
-
-/** Where a record came from, as `readJsonl` passes it to a parse function. */
-export interface RecordLocation {
-  /** The file's path. */
-  file: string;
-  /** 1-based line number. */
-  line: number;
-}
 
 /**
  * One supervised fine-tuning demonstration as text: the model learns to continue `prompt` with
@@ -55,9 +48,9 @@ export interface SFTExample {
 }
 
 /**
- * A Reddit TL;DR post (Stiennon et al. 2020, §3.2; OpenAI's `summarize-from-feedback` files and
- * the `openai/summarize_from_feedback` / `CarperAI/openai_summarize_tldr` datasets use these field
- * names). `summary` is the reference TL;DR; RL prompt files may omit it.
+ * A Reddit TL;DR post (Stiennon et al. 2020, §3.2; the filtered TL;DR files of OpenAI's
+ * summarize-from-feedback release, e.g. `vwxyzjn/summarize_from_feedback_tldr_3_filtered`, use these
+ * field names). `summary` is the reference TL;DR; RL prompt files may omit it.
  *
  * @example
  * ```ts
@@ -78,16 +71,16 @@ function describe(value: unknown): string {
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
-function fail(where: RecordLocation, message: string): never {
-  throw new TypeError(`${where.file}:${where.line}: ${message}`);
+function fail(where: JsonlLocation, message: string): never {
+  throw new JsonlError(where.file, where.line, message);
 }
 
-function objectOf(value: unknown, where: RecordLocation, expected: string): Record<string, unknown> {
+function objectOf(value: unknown, where: JsonlLocation, expected: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, `expected an object ${expected}, got ${describe(value)}`);
   return value as Record<string, unknown>;
 }
 
-function stringField(record: Record<string, unknown>, field: string, where: RecordLocation, options: { allowEmpty?: boolean } = {}): string {
+function stringField(record: Record<string, unknown>, field: string, where: JsonlLocation, options: { allowEmpty?: boolean } = {}): string {
   const value = record[field];
   if (typeof value !== 'string') fail(where, `field "${field}" must be a string, got ${describe(value)}`);
   if (!options.allowEmpty && value.length === 0) fail(where, `field "${field}" must be a non-empty string, got ""`);
@@ -104,7 +97,7 @@ function stringField(record: Record<string, unknown>, field: string, where: Reco
  * parseSFTRecord({ prompt: 1 }, { file: 'sft.jsonl', line: 3 }); // throws 'sft.jsonl:3: field "prompt" must be a string, got 1'
  * ```
  */
-export function parseSFTRecord(value: unknown, where: RecordLocation): SFTRecord {
+export function parseSFTRecord(value: unknown, where: JsonlLocation): SFTRecord {
   const record = objectOf(value, where, '{"prompt": string, "completion": string}');
   return { prompt: stringField(record, 'prompt', where, { allowEmpty: true }), completion: stringField(record, 'completion', where) };
 }
@@ -117,7 +110,7 @@ export function parseSFTRecord(value: unknown, where: RecordLocation): SFTRecord
  * for await (const { prompt } of readJsonl('prompts.jsonl', parsePromptRecord)) console.log(prompt);
  * ```
  */
-export function parsePromptRecord(value: unknown, where: RecordLocation): PromptRecord {
+export function parsePromptRecord(value: unknown, where: JsonlLocation): PromptRecord {
   const record = objectOf(value, where, '{"prompt": string}');
   return { prompt: stringField(record, 'prompt', where) };
 }
@@ -130,7 +123,7 @@ export function parsePromptRecord(value: unknown, where: RecordLocation): Prompt
  * for await (const post of readJsonl('tldr.jsonl', parseTLDRPost)) examples.push(tldrToSFT(post));
  * ```
  */
-export function parseTLDRPost(value: unknown, where: RecordLocation): TLDRPost {
+export function parseTLDRPost(value: unknown, where: JsonlLocation): TLDRPost {
   const record = objectOf(value, where, '{"subreddit", "title", "post", "summary"?}');
   const post: TLDRPost = { subreddit: stringField(record, 'subreddit', where), title: stringField(record, 'title', where), post: stringField(record, 'post', where) };
   if (record.summary !== undefined) post.summary = stringField(record, 'summary', where);
@@ -138,34 +131,24 @@ export function parseTLDRPost(value: unknown, where: RecordLocation): TLDRPost {
 }
 
 /**
- * The query format of Stiennon et al. 2020 (§3.2 and OpenAI's `summarize-from-feedback` code):
+ * A TL;DR post as an SFT record (Stiennon et al. 2020, §3.2). The prompt is the query format of
+ * OpenAI's summarize-from-feedback data, as @attune/reward-model's `tldrPrompt` writes it for the
+ * preference pairs too (so SFT, reward model and policy see identical prompts):
  *
  *     SUBREDDIT: r/{subreddit}
+ *
  *     TITLE: {title}
+ *
  *     POST: {post}
+ *
  *     TL;DR:
  *
- * The post is trimmed of surrounding whitespace; a leading `r/` in `subreddit` is not repeated.
- *
- * @example
- * ```ts
- * tldrPrompt({ subreddit: 'cooking', title: 'Burnt rice', post: 'I left the pot on.' });
- * // 'SUBREDDIT: r/cooking\nTITLE: Burnt rice\nPOST: I left the pot on.\nTL;DR:'
- * ```
- */
-export function tldrPrompt(post: TLDRPost): string {
-  const subreddit = post.subreddit.replace(/^\/?r\//, '');
-  return `SUBREDDIT: r/${subreddit}\nTITLE: ${post.title.trim()}\nPOST: ${post.post.trim()}\nTL;DR:`;
-}
-
-/**
- * A TL;DR post as an SFT record: the prompt of {@link tldrPrompt} and the completion
- * `" " + summary` (the reference summary follows "TL;DR:" after one space, as in the paper's data).
+ * and the completion is `" " + summary` (the summary follows "TL;DR:" after one space).
  *
  * @example
  * ```ts
  * tldrToSFT({ subreddit: 'cooking', title: 'Burnt rice', post: 'I left the pot on.', summary: 'watch the stove' });
- * // { prompt: 'SUBREDDIT: r/cooking\nTITLE: Burnt rice\nPOST: I left the pot on.\nTL;DR:', completion: ' watch the stove' }
+ * // { prompt: 'SUBREDDIT: r/cooking\n\nTITLE: Burnt rice\n\nPOST: I left the pot on.\n\nTL;DR:', completion: ' watch the stove' }
  * ```
  */
 export function tldrToSFT(post: TLDRPost): SFTRecord {
@@ -173,6 +156,18 @@ export function tldrToSFT(post: TLDRPost): SFTRecord {
     throw new TypeError(`tldrToSFT: post.summary must be a non-empty string (the reference TL;DR), got ${describe(post.summary)}`);
   }
   return { prompt: tldrPrompt(post), completion: ` ${post.summary.trim()}` };
+}
+
+/**
+ * A TL;DR post as an RL prompt record (PPO and rejection sampling generate the summary).
+ *
+ * @example
+ * ```ts
+ * const prompts = posts.map((post) => encodePrompt(tldrToPrompt(post), tokenizer));
+ * ```
+ */
+export function tldrToPrompt(post: TLDRPost): PromptRecord {
+  return { prompt: tldrPrompt(post) };
 }
 
 /** Options of {@link encodeSFT}. */
@@ -214,4 +209,100 @@ export function encodePrompt(record: PromptRecord, tokenizer: Tokenizer): number
   const ids = tokenizer.encode(record.prompt);
   if (ids.length === 0) throw new RangeError(`encodePrompt: the prompt ${describe(record.prompt)} encodes to no tokens`);
   return ids;
+}
+
+// ---- streaming loaders ---------------------------------------------------------------------------
+
+/** Options of the SFT loaders. */
+export interface SFTFileOptions {
+  /** `'sft'` (default): `{prompt, completion}` lines; `'tldr'`: `{subreddit, title, post, summary}` lines, converted by {@link tldrToSFT}. */
+  format?: 'sft' | 'tldr';
+}
+
+/** Options of the prompt loaders. */
+export interface PromptFileOptions {
+  /** `'prompt'` (default): `{prompt}` lines; `'tldr'`: `{subreddit, title, post}` lines, converted by {@link tldrToPrompt}. */
+  format?: 'prompt' | 'tldr';
+}
+
+function checkFormat(op: string, format: unknown, choices: readonly string[]): void {
+  if (!choices.includes(format as string)) throw new RangeError(`${op}: options.format must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${describe(format)}`);
+}
+
+/** A TL;DR line as an SFT record; a post without a summary is an error naming the line. */
+function parseTLDRForSFT(value: unknown, where: JsonlLocation): SFTRecord {
+  const post = parseTLDRPost(value, where);
+  if (post.summary === undefined) fail(where, 'field "summary" must be a string (the reference TL;DR an SFT example trains on), got nothing (the field is missing)');
+  return tldrToSFT(post);
+}
+
+/**
+ * Streams the SFT records of a JSONL file (one line at a time, via @attune/reward-model's
+ * `readJsonl`); a bad line throws a `JsonlError` reading `<file>:<line>: <what is wrong>`.
+ *
+ * @example
+ * ```ts
+ * for await (const { prompt, completion } of readSFTRecords('data/sft.jsonl')) console.log(prompt, completion);
+ * ```
+ */
+export function readSFTRecords(path: string, options: SFTFileOptions = {}): AsyncGenerator<SFTRecord> {
+  const format = options.format ?? 'sft';
+  checkFormat('readSFTRecords', format, ['sft', 'tldr']);
+  return readJsonl(path, format === 'tldr' ? parseTLDRForSFT : parseSFTRecord);
+}
+
+/**
+ * Streams the RL prompts of a JSONL file; errors name file and line.
+ *
+ * @example
+ * ```ts
+ * for await (const { prompt } of readPromptRecords('data/prompts.jsonl')) console.log(prompt);
+ * ```
+ */
+export function readPromptRecords(path: string, options: PromptFileOptions = {}): AsyncGenerator<PromptRecord> {
+  const format = options.format ?? 'prompt';
+  checkFormat('readPromptRecords', format, ['prompt', 'tldr']);
+  return readJsonl(path, format === 'tldr' ? (value, where) => tldrToPrompt(parseTLDRPost(value, where)) : parsePromptRecord);
+}
+
+/**
+ * Reads and tokenises a whole SFT file: the `SFTExample`s `trainSFT` takes (memory holds token ids
+ * only). `limit` stops after that many records.
+ *
+ * @example
+ * ```ts
+ * const examples = await loadSFTExamples('data/tldr-sft.jsonl', tokenizer, { format: 'tldr' });
+ * await trainSFT(model, examples, { learningRate: 1e-4 });
+ * ```
+ */
+export async function loadSFTExamples(path: string, tokenizer: Tokenizer, options: SFTFileOptions & EncodeSFTOptions & { limit?: number } = {}): Promise<SFTExample[]> {
+  const limit = options.limit ?? Infinity;
+  if (!(limit >= 0)) throw new RangeError(`loadSFTExamples: options.limit must be a non-negative number, got ${describe(limit)}`);
+  const out: SFTExample[] = [];
+  if (limit === 0) return out;
+  for await (const record of readSFTRecords(path, options)) {
+    out.push(encodeSFT(record, tokenizer, options));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/**
+ * Reads and tokenises a whole prompt file: the `number[][]` prompts PPO and rejection sampling take.
+ *
+ * @example
+ * ```ts
+ * const prompts = await loadPrompts('data/prompts.jsonl', tokenizer);
+ * ```
+ */
+export async function loadPrompts(path: string, tokenizer: Tokenizer, options: PromptFileOptions & { limit?: number } = {}): Promise<number[][]> {
+  const limit = options.limit ?? Infinity;
+  if (!(limit >= 0)) throw new RangeError(`loadPrompts: options.limit must be a non-negative number, got ${describe(limit)}`);
+  const out: number[][] = [];
+  if (limit === 0) return out;
+  for await (const record of readPromptRecords(path, options)) {
+    out.push(encodePrompt(record, tokenizer));
+    if (out.length >= limit) break;
+  }
+  return out;
 }

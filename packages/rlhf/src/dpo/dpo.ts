@@ -36,6 +36,7 @@ import {
   type GeneratorState,
   type Tensor,
 } from '@attune/tensor';
+import type { PreferencePair } from '@attune/reward-model';
 import { accumulateGradients, type GPT } from '@attune/transformer';
 import { responseLogProbs } from '../logprobs.js';
 import {
@@ -124,21 +125,6 @@ export function dpoLoss(policyChosenLogps: Tensor, policyRejectedLogps: Tensor, 
 }
 
 // ---- 2. Pairs as batches --------------------------------------------------------------------------
-
-/**
- * One preference comparison as token ids: `chosen` is preferred to `rejected` as a continuation
- * of `prompt` (the reward model trains on the same records).
- *
- * @example
- * ```ts
- * const pair: PreferencePair = { prompt: tokenizer.encode('Q: hi\nA:'), chosen: [...tokenizer.encode(' Hello!'), eos], rejected: [...tokenizer.encode(' Go away.'), eos] };
- * ```
- */
-export interface PreferencePair {
-  prompt: number[];
-  chosen: number[];
-  rejected: number[];
-}
 
 /** How pairs are cut and padded into rows; `trainDPO` resolves these from its config. */
 export interface PreferenceBatchOptions {
@@ -514,7 +500,8 @@ function metricsOf(values: Float64Array): DPOMetrics {
 // ---- 5. The trainer --------------------------------------------------------------------------------
 
 /**
- * Trains `policy` in place with DPO on preference pairs of token ids. `reference` is the frozen
+ * Trains `policy` in place with DPO on preference pairs of token ids (@attune/reward-model's
+ * `PreferencePair`, as `loadPreferences` gives them; a pair's `margin` is ignored). `reference` is the frozen
  * SFT model (usually a copy of the policy's starting weights) or its precomputed
  * {@link ReferenceLogProbs}. Pairs are shuffled every epoch (a function of the seed), scored in
  * batches laid out like `generate()`'s output (prompts left-padded, responses right-padded), and

@@ -9,7 +9,6 @@ export {
   dpoDefaults,
   type DPOLossOptions,
   type DPOLossOutput,
-  type PreferencePair,
   type PreferenceBatch,
   type PreferenceBatchOptions,
   type ReferenceLogProbs,
@@ -21,3 +20,4 @@ export {
   type DPOData,
   type DPOResult,
 } from './dpo.js';
+export type { PreferencePair } from '@attune/reward-model';
