@@ -181,7 +181,9 @@ describe('PPOTrainer', () => {
     const short = new PPOTrainer({ policy, reference, valueModel, score: () => [1, 2], config: quick });
     await expect(short.step(prompts)).rejects.toThrow('score must return one number per response (16), got an array of length 2');
     const nan = new PPOTrainer({ policy, reference, valueModel, score: (r) => r.responses.map((_, i) => (i === 2 ? NaN : 0)), config: quick });
+    const tensorsBefore = memory().numTensors;
     await expect(nan.step(prompts)).rejects.toThrow('score[2] must be a finite number, got NaN');
+    expect(memory().numTensors).toBe(tensorsBefore); // the failed step freed its batch
   });
 });
 

@@ -283,8 +283,22 @@ export class PPOTrainer {
   async step(prompts: readonly (readonly number[])[]): Promise<PPOStepStats> {
     const c = this.config;
     if (!Array.isArray(prompts) || prompts.length === 0) throw new RangeError(`PPOTrainer.step: prompts must be a non-empty array of token arrays, got ${describe(prompts)}`);
+    if (prompts.length % c.miniBatchSize !== 0) {
+      throw new RangeError(`PPOTrainer.step: the batch of ${prompts.length} prompts must be a multiple of PPOLMConfig.miniBatchSize (${c.miniBatchSize})`);
+    }
+    const owned: Tensor[] = []; // the step's batch tensors, freed however the step ends
+    try {
+      return await this.runStep(prompts, owned);
+    } finally {
+      dispose(owned);
+      this.setTrainingMode(false);
+    }
+  }
+
+  /** The body of `step`; every tensor it keeps across phases goes into `owned`. */
+  private async runStep(prompts: readonly (readonly number[])[], owned: Tensor[]): Promise<PPOStepStats> {
+    const c = this.config;
     const B = prompts.length;
-    if (B % c.miniBatchSize !== 0) throw new RangeError(`PPOTrainer.step: the batch of ${B} prompts must be a multiple of PPOLMConfig.miniBatchSize (${c.miniBatchSize})`);
     const started = performance.now();
 
     // 1. Rollout: sample a response per prompt from π (generate runs in eval mode, no gradients).
@@ -300,6 +314,7 @@ export class PPOTrainer {
     const N = out.sequences.shape[1] - P;
     out.responses.dispose();
     out.logProbs.dispose(); // recomputed below in the same forward as the update's (TRL)
+    owned.push(out.sequences, out.attentionMask, out.responseMask);
     const lengths = Int32Array.from(out.tokens, (t) => t.length);
     const endedWithEos = out.tokens.map((t) => c.eosTokenId !== null && t[t.length - 1] === c.eosTokenId);
     const hostMask = new Float32Array(B * N);
@@ -319,6 +334,7 @@ export class PPOTrainer {
         return { oldLogProbs, kl, values };
       }),
     );
+    owned.push(rollout.oldLogProbs, rollout.kl, rollout.values);
     const [klHost, valuesHost] = await Promise.all([rollout.kl.data(), rollout.values.data()]);
     const rolloutDone = performance.now();
 
@@ -338,7 +354,8 @@ export class PPOTrainer {
     // 3. Rewards: −β·KL per token, the score on the last real token (Ziegler et al. 2019 eq. 1).
     const klCoef = this.klController.value;
     const shaped = computeTokenRewards({ kl: klHost, scores, lengths, numTokens: N, klCoef });
-    const rewards = c.whitenRewards ? maskedWhiten(shaped.rewards, hostMask, false) : shaped.rewards;
+    const validTokens = lengths.reduce((a, n) => a + n, 0);
+    const rewards = c.whitenRewards && validTokens > 1 ? maskedWhiten(shaped.rewards, hostMask, false) : shaped.rewards;
 
     // 4. Advantages and returns: GAE over the response tokens, episode ends at the last real token.
     const { advantages, returns } = responseAdvantages({ rewards, values: valuesHost, lengths, numTokens: N, gamma: c.gamma, lam: c.lam });
@@ -347,12 +364,14 @@ export class PPOTrainer {
       noGrad(() =>
         tidy(() => {
           const raw = tensor(advantages, { shape: [B, N], backend });
-          // Whiten over all valid tokens of the batch (TRL's masked_whiten in compute_advantages).
-          return c.whitenAdvantages ? normalizeAdvantages(raw, { mask: out.responseMask }) : raw;
+          // Whiten over all valid tokens of the batch (TRL's masked_whiten in compute_advantages);
+          // one token has no variance to divide by, so it stays as it is.
+          return c.whitenAdvantages && validTokens > 1 ? normalizeAdvantages(raw, { mask: out.responseMask }) : raw;
         }),
       ),
     );
     const returnsTensor = tensor(returns, { shape: [B, N], backend });
+    owned.push(advantagesTensor, returnsTensor);
 
     // 5. Update: ppoEpochs over shuffled minibatches.
     this.setTrainingMode(true);
@@ -367,7 +386,6 @@ export class PPOTrainer {
       promptLength: P,
     });
     this.setTrainingMode(false);
-    for (const t of [out.sequences, out.attentionMask, out.responseMask, rollout.oldLogProbs, rollout.kl, rollout.values, advantagesTensor, returnsTensor]) t.dispose();
     const updateDone = performance.now();
 
     // 6. β from the batch's mean KL per sequence (Ziegler et al. 2019 §2.2; TRL updates once per step).
@@ -380,10 +398,14 @@ export class PPOTrainer {
     this.klController.update(kl, B);
     this.globalStep++;
 
-    const valid: number[] = [];
-    for (let i = 0; i < hostMask.length; i++) if (hostMask[i]) valid.push(i);
-    const validValues = Float32Array.from(valid, (i) => valuesHost[i]);
-    const validReturns = Float32Array.from(valid, (i) => returns[i]);
+    // Values and returns of the valid tokens only, for the value diagnostics.
+    const validValues = new Float32Array(validTokens);
+    const validReturns = new Float32Array(validTokens);
+    for (let i = 0, k = 0; i < hostMask.length; i++) {
+      if (!hostMask[i]) continue;
+      validValues[k] = valuesHost[i];
+      validReturns[k++] = returns[i];
+    }
     return {
       step: this.globalStep,
       score: meanOverRows(scores),
@@ -394,8 +416,8 @@ export class PPOTrainer {
       klCoef,
       ...update.stats,
       explainedVariance: explainedVariance(validValues, validReturns),
-      returnMean: validReturns.reduce((a, v) => a + v, 0) / valid.length,
-      valueMean: validValues.reduce((a, v) => a + v, 0) / valid.length,
+      returnMean: validReturns.reduce((a, v) => a + v, 0) / validTokens,
+      valueMean: validValues.reduce((a, v) => a + v, 0) / validTokens,
       responseLength: meanOverRows(lengths),
       missingEosFraction: endedWithEos.filter((e) => !e).length / B,
       lr: this.policyOptimizer.lr,
@@ -428,6 +450,7 @@ export class PPOTrainer {
         generator: this.generator.getState(),
         policyOptimizer: policyOptimizer.json,
         valueOptimizer: valueOptimizer.json,
+        valueModelNormalization: normalizationOf(this.valueModel),
       },
       extraTensors: { value_model: this.valueModel.stateDict(), policy_optimizer: policyOptimizer.tensors, value_optimizer: valueOptimizer.tensors },
     });
@@ -452,6 +475,7 @@ export class PPOTrainer {
         generator?: GeneratorState;
         policyOptimizer?: OptimizerJson;
         valueOptimizer?: OptimizerJson;
+        valueModelNormalization?: { gain: number; bias: number } | null;
       };
       if (typeof state.globalStep !== 'number' || !Number.isInteger(state.globalStep) || state.globalStep < 0) {
         throw new Error(`PPOTrainer.resume: ${dir}/trainer_state.json: globalStep must be a non-negative integer, got ${describe(state.globalStep)}`);
@@ -465,6 +489,7 @@ export class PPOTrainer {
       this.valueOptimizer.loadStateDict(joinOptimizerState(state.valueOptimizer as OptimizerJson, checkpoint.extraTensors.value_optimizer));
       this.klController.loadStateDict(state.klController as { value: number });
       this.generator.setState(state.generator as GeneratorState);
+      if (state.valueModelNormalization) Object.assign(this.valueModel, state.valueModelNormalization);
       this.globalStep = state.globalStep;
     } finally {
       dispose([checkpoint.model, ...Object.values(checkpoint.extraTensors)]);
@@ -678,6 +703,12 @@ function joinOptimizerState(json: OptimizerJson, tensors: Record<string, Tensor>
     state[index][name.slice(dot + 1)] = value;
   }
   return { state, paramGroups: json.paramGroups };
+}
+
+/** A RewardModel's `gain`/`bias` (plain numbers outside its state dict), or null for other value models. */
+function normalizationOf(model: object): { gain: number; bias: number } | null {
+  const { gain, bias } = model as { gain?: unknown; bias?: unknown };
+  return typeof gain === 'number' && typeof bias === 'number' ? { gain, bias } : null;
 }
 
 function isGPT(value: unknown): value is GPT {
