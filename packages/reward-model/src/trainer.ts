@@ -170,6 +170,8 @@ interface RewardTrainerState {
   stepInEpoch: number;
   /** The shuffling generator before `epoch`'s shuffle (replayed on resume). */
   epochGenerator: GeneratorState;
+  /** Length of `data.train`, checked on resume. */
+  numTrainRecords: number;
   optimizer: unknown;
   scheduler: { stepCount: number; baseLrs: number[] };
   gain: number;
@@ -222,6 +224,14 @@ export async function trainRewardModel(
       for (const t of Object.values(checkpoint.model)) t.dispose();
     }
     const state = checkpoint.trainerState as unknown as RewardTrainerState;
+    // The batches replay only with the same records, batch size, epochs and seed.
+    const saved = { ...(checkpoint.config as Partial<RewardTrainerConfig>), numTrainRecords: state.numTrainRecords };
+    const current = { ...args, numTrainRecords: data.train.length };
+    for (const field of ['numTrainRecords', 'batchSize', 'numEpochs', 'seed'] as const) {
+      if (saved[field] !== current[field]) {
+        throw new RangeError(`trainRewardModel: cannot resume from ${resumeFrom}: its ${field} is ${JSON.stringify(saved[field])}, this run's is ${current[field]}`);
+      }
+    }
     optimizer.loadStateDict(state.optimizer as Parameters<AdamW['loadStateDict']>[0]);
     scheduler.loadStateDict(state.scheduler);
     model.gain = state.gain;
@@ -237,60 +247,65 @@ export async function trainRewardModel(
   let lastCheckpoint: string | null = null;
   let stepsThisCall = 0;
   const order = new Int32Array(data.train.length);
-  for (let epoch = startEpoch; epoch < args.numEpochs; epoch++) {
-    // 3. A seeded shuffle per epoch; the generator's state before it is what a checkpoint replays.
-    const epochGenerator = generator.getState();
-    shuffle(order, generator);
-    for (let stepInEpoch = epoch === startEpoch ? startStepInEpoch : 0; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
-      // 4. One optimizer step on `batchSize` records.
-      const start = stepInEpoch * args.batchSize;
-      const records = Array.from(order.subarray(start, start + args.batchSize), (i) => data.train[i]);
-      const batch = buildComparisonBatch(records, { padTokenId: args.padTokenId, maxLength: model.config.blockSize });
-      const learningRate = optimizer.paramGroups[0].lr;
-      optimizer.zeroGrad();
-      const out = tidy(() => {
-        const { loss, chosenRewards, rejectedRewards } = comparisonLoss(model, batch, { useMargins: args.useMargins, centeringCoef: args.centeringCoef });
-        loss.backward();
-        return noGrad(() => ({ loss: loss.clone(), chosen: chosenRewards.clone(), rejected: rejectedRewards.clone() }));
-      });
-      const gradNorm = args.maxGradNorm === null ? NaN : await clipGradNormAsync(parameters, args.maxGradNorm);
-      optimizer.step();
-      scheduler.step();
-      globalStep++;
-      stepsThisCall++;
-
-      // 5. Log, evaluate, checkpoint.
-      const [loss, chosen, rejected] = await Promise.all([out.loss.data(), out.chosen.data(), out.rejected.data()]);
-      for (const t of [out.loss, out.chosen, out.rejected]) t.dispose();
-      if (hooks.onStep) await hooks.onStep(stepStats({ step: globalStep, totalSteps, epoch, loss: loss[0], chosen, rejected, learningRate, gradNorm }));
-      if (data.eval && data.eval.length > 0 && (globalStep === totalSteps || (args.evalEvery > 0 && globalStep % args.evalEvery === 0))) {
-        lastEval = await evaluateRewardModel(model, data.eval, { batchSize: args.evalBatchSize, padTokenId: args.padTokenId, useMargins: args.useMargins });
-        if (hooks.onEval) await hooks.onEval({ ...lastEval, step: globalStep });
-      }
-      const stopping = hooks.stopAfterSteps !== undefined && stepsThisCall >= hooks.stopAfterSteps;
-      const every = hooks.checkpointEvery ?? 0;
-      if (hooks.checkpointDir !== undefined && (globalStep === totalSteps || stopping || (every > 0 && globalStep % every === 0))) {
-        const trainerState: RewardTrainerState = {
-          globalStep,
-          epoch,
-          stepInEpoch: stepInEpoch + 1,
-          epochGenerator,
-          optimizer: await optimizer.stateDictJson(),
-          scheduler: scheduler.stateDict(),
-          gain: model.gain,
-          bias: model.bias,
-        };
-        lastCheckpoint = `${hooks.checkpointDir}/${checkpointName(globalStep)}`;
-        await saveCheckpoint(lastCheckpoint, {
-          model: model.stateDict(),
-          config: { ...args, model: toHuggingFaceConfig(model.config) },
-          trainerState: trainerState as unknown as Record<string, unknown>,
+  try {
+    for (let epoch = startEpoch; epoch < args.numEpochs; epoch++) {
+      // 3. A seeded shuffle per epoch; the generator's state before it is what a checkpoint replays.
+      const epochGenerator = generator.getState();
+      shuffle(order, generator);
+      for (let stepInEpoch = epoch === startEpoch ? startStepInEpoch : 0; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
+        // 4. One optimizer step on `batchSize` records.
+        const start = stepInEpoch * args.batchSize;
+        const records = Array.from(order.subarray(start, start + args.batchSize), (i) => data.train[i]);
+        const batch = buildComparisonBatch(records, { padTokenId: args.padTokenId, maxLength: model.config.blockSize });
+        const learningRate = optimizer.paramGroups[0].lr;
+        optimizer.zeroGrad();
+        const out = tidy(() => {
+          const { loss, chosenRewards, rejectedRewards } = comparisonLoss(model, batch, { useMargins: args.useMargins, centeringCoef: args.centeringCoef });
+          loss.backward();
+          return noGrad(() => ({ loss: loss.clone(), chosen: chosenRewards.clone(), rejected: rejectedRewards.clone() }));
         });
+        const gradNorm = args.maxGradNorm === null ? NaN : await clipGradNormAsync(parameters, args.maxGradNorm);
+        optimizer.step();
+        scheduler.step();
+        globalStep++;
+        stepsThisCall++;
+
+        // 5. Log, evaluate, checkpoint.
+        const [loss, chosen, rejected] = await Promise.all([out.loss.data(), out.chosen.data(), out.rejected.data()]);
+        for (const t of [out.loss, out.chosen, out.rejected]) t.dispose();
+        if (hooks.onStep) await hooks.onStep(stepStats({ step: globalStep, totalSteps, epoch, loss: loss[0], chosen, rejected, learningRate, gradNorm }));
+        if (data.eval && data.eval.length > 0 && (globalStep === totalSteps || (args.evalEvery > 0 && globalStep % args.evalEvery === 0))) {
+          lastEval = await evaluateRewardModel(model, data.eval, { batchSize: args.evalBatchSize, padTokenId: args.padTokenId, useMargins: args.useMargins });
+          if (hooks.onEval) await hooks.onEval({ ...lastEval, step: globalStep });
+        }
+        const stopping = hooks.stopAfterSteps !== undefined && stepsThisCall >= hooks.stopAfterSteps;
+        const every = hooks.checkpointEvery ?? 0;
+        if (hooks.checkpointDir !== undefined && (globalStep === totalSteps || stopping || (every > 0 && globalStep % every === 0))) {
+          const trainerState: RewardTrainerState = {
+            globalStep,
+            epoch,
+            stepInEpoch: stepInEpoch + 1,
+            epochGenerator,
+            numTrainRecords: data.train.length,
+            optimizer: await optimizer.stateDictJson(),
+            scheduler: scheduler.stateDict(),
+            gain: model.gain,
+            bias: model.bias,
+          };
+          lastCheckpoint = `${hooks.checkpointDir}/${checkpointName(globalStep)}`;
+          await saveCheckpoint(lastCheckpoint, {
+            model: model.stateDict(),
+            config: { ...args, model: toHuggingFaceConfig(model.config) },
+            trainerState: trainerState as unknown as Record<string, unknown>,
+          });
+        }
+        if (stopping) return { globalStep, totalSteps, lastEval, checkpoint: lastCheckpoint };
       }
-      if (stopping) return { globalStep, totalSteps, lastEval, checkpoint: lastCheckpoint };
     }
+  } finally {
+    optimizer.zeroGrad(); // free the last gradients and the Adam moments; the model keeps only its parameters
+    optimizer.dispose();
   }
-  optimizer.zeroGrad(); // free the last gradients
   return { globalStep, totalSteps, lastEval, checkpoint: lastCheckpoint };
 }
 

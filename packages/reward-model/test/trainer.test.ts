@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Generator } from '@attune/tensor';
+import { Generator, memory } from '@attune/tensor';
 import { gptConfig } from '@attune/transformer';
 import { RewardModel, resolveRewardTrainerConfig, trainRewardModel, type PreferenceRecord, type RewardTrainStats } from '../src/index.js';
 
@@ -123,6 +123,17 @@ describe('trainRewardModel', () => {
       resume: join(dir, 'checkpoint-000000000003'),
     });
     fromThree.forEach((loss, i) => expect(loss, `step ${i + 4}`).toBeCloseTo(full[i + 3], 5));
+    // A checkpoint of another run layout is refused, naming the field.
+    await expect(
+      trainRewardModel(new RewardModel(config, { generator: new Generator(1) }), data, { ...args, batchSize: 12 }, { checkpointDir: dir, resume: true }),
+    ).rejects.toThrow(/cannot resume from .*checkpoint-000000000008: its batchSize is 24, this run's is 12/);
+  });
+
+  it('leaves no tensor behind but the model', async () => {
+    const model = new RewardModel(config, { generator: new Generator(8) });
+    const before = memory().numTensors;
+    await trainRewardModel(model, { train: train.slice(0, 32), eval: heldOut.slice(0, 8) }, { learningRate: 1e-3, batchSize: 16 });
+    expect(memory().numTensors).toBe(before);
   });
 
   it('validates the config by field name', () => {
