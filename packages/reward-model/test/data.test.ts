@@ -70,6 +70,19 @@ describe('readJsonl', () => {
     expect(error.message).toBe(`${path}:2: missing field "rejected" (a string)`);
   });
 
+  it('is lazy: a consumer that stops early never reaches a later bad line', async () => {
+    const lines = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i }));
+    lines.push('not json');
+    const path = await file('big.jsonl', lines);
+    const seen: number[] = [];
+    for await (const record of readJsonl(path, (v) => (v as { i: number }).i)) {
+      seen.push(record);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    expect((await errorOf(readJsonl(path, (v) => v))).line).toBe(20001);
+  });
+
   it('reports a missing file with its path', async () => {
     await expect(collect(readJsonl(join(dir, 'nope.jsonl'), (v) => v))).rejects.toThrow(/readJsonl: cannot read .*nope\.jsonl/);
   });

@@ -59,6 +59,19 @@ describe('RewardModel', () => {
     expect(all[2]).toBeCloseTo(raw[0], 5);
   });
 
+  it('follows train()/eval() for dropout, embeddings included', async () => {
+    const rm = new RewardModel(gptConfig({ nLayer: 1, nHead: 2, nEmbd: 16, blockSize: 16, vocabSize: 32, dropout: 0.5 }), { generator: new Generator(7) });
+    const idx = ids([[1, 2, 3, 4]]);
+    rm.eval();
+    expect(await values(rm.forward(idx))).toEqual(await values(rm.forward(idx)));
+    rm.train();
+    expect(await values(rm.forward(idx))).not.toEqual(await values(rm.forward(idx)));
+    expect(rm.gpt.training).toBe(true);
+    rm.eval();
+    rm.forward(idx);
+    expect(rm.gpt.training).toBe(false); // the trunk's own flag (embedding dropout) follows the model
+  });
+
   it('lets gradients reach the trunk and the head', () => {
     const rm = new RewardModel(config, { generator: new Generator(4) });
     rm.forward(ids([[1, 2, 3], [4, 5, 6]])).sum().backward();
