@@ -103,6 +103,7 @@ describe('resolvePPOLMConfig', () => {
     expect(() => resolvePPOLMConfig({ cliprange: -1 })).toThrow('PPOLMConfig.cliprange must be a number in (0, 10], got -1');
     expect(() => resolvePPOLMConfig({ lam: 1.5 })).toThrow('PPOLMConfig.lam must be a number in [0, 1], got 1.5');
     expect(() => resolvePPOLMConfig({ ppoEpochs: 0 })).toThrow('PPOLMConfig.ppoEpochs must be an integer ≥ 1, got 0');
+    expect(() => resolvePPOLMConfig({ rolloutForwardBatchSize: 2.5 })).toThrow('PPOLMConfig.rolloutForwardBatchSize must be an integer ≥ 1, got 2.5');
     expect(() => resolvePPOLMConfig({ klEstimator: 'k9' as 'k1' })).toThrow("PPOLMConfig.klEstimator must be one of 'k1', 'k2', 'k3', got 'k9'");
     expect(() => resolvePPOLMConfig({ whitenAdvantages: 1 as unknown as boolean })).toThrow('PPOLMConfig.whitenAdvantages must be true or false, got 1');
     expect(() => resolvePPOLMConfig({ miniBatchSize: 6, gradientAccumulationSteps: 4 })).toThrow('PPOLMConfig.gradientAccumulationSteps (4) must divide miniBatchSize (6)');

@@ -24,6 +24,8 @@ export interface PPOLMConfig {
   temperature: number;
   /** A response ends after this token; null never stops early (then every response "misses EOS"). */
   eosTokenId: number | null;
+  /** Rows per forward pass when computing the rollout's log-probs and values (TRL `local_rollout_forward_batch_size`); null: the whole batch at once. Bounds the (rows, N, vocab) logits. */
+  rolloutForwardBatchSize: number | null;
   /** PPO epochs per rollout batch (TRL `ppo_epochs` 4; Stiennon et al. 2020 App. B). */
   ppoEpochs: number;
   /** Sequences per optimizer step; must divide the batch (TRL `mini_batch_size`). */
@@ -91,6 +93,7 @@ export const ppoLmDefaults: Readonly<PPOLMConfig> = Object.freeze({
   maxNewTokens: 32,
   temperature: 1,
   eosTokenId: null,
+  rolloutForwardBatchSize: 64,
   ppoEpochs: 4,
   miniBatchSize: 16,
   gradientAccumulationSteps: 1,
@@ -164,6 +167,7 @@ export function resolvePPOLMConfig(config: Partial<PPOLMConfig> = {}): PPOLMConf
   checkInteger('maxNewTokens', c.maxNewTokens, 1);
   checkNumber('temperature', c.temperature, 0, 100, true);
   if (c.eosTokenId !== null) checkInteger('eosTokenId', c.eosTokenId, 0);
+  if (c.rolloutForwardBatchSize !== null) checkInteger('rolloutForwardBatchSize', c.rolloutForwardBatchSize, 1);
   checkInteger('ppoEpochs', c.ppoEpochs, 1);
   checkInteger('miniBatchSize', c.miniBatchSize, 1);
   checkInteger('gradientAccumulationSteps', c.gradientAccumulationSteps, 1);

@@ -19,6 +19,7 @@
 import {
   add,
   abs,
+  cat,
   indexSelect,
   keep,
   matmul,
@@ -55,7 +56,15 @@ import { entropyFromLogits, responseLogProbs } from '../logprobs.js';
 import { resolvePPOLMConfig, type PPOLMConfig } from './config.js';
 import { computeTokenRewards, maskedWhiten, responseAdvantages, shapeScores } from './rewards.js';
 
-/** Options of the forward passes of value and score models: left-padded batches need both. */
+/**
+ * Options of the forward passes of value and score models: left-padded batches need both.
+ *
+ * @example
+ * ```ts
+ * const options: PPOModelForwardOptions = { attentionMask, positionIds: positionIdsFromMask(attentionMask) };
+ * const values = valueModel.forwardAll(sequences, options); // (B, P + N)
+ * ```
+ */
 export interface PPOModelForwardOptions {
   /** (B, T) 1 for real tokens. */
   attentionMask?: Tensor | null;
@@ -320,20 +329,33 @@ export class PPOTrainer {
     const hostMask = new Float32Array(B * N);
     for (let b = 0; b < B; b++) hostMask.fill(1, b * N, b * N + lengths[b]);
 
-    // Old log-probs (π_old), reference log-probs, KL per token and values V_t: one forward each.
+    // Old log-probs (π_old), reference log-probs, KL per token and values V_t: one forward of each
+    // model per chunk of `rolloutForwardBatchSize` rows, so the (rows, N, V) logits stay bounded.
     // The value of response token i is read at position P − 1 + i, the state that predicts it (TRL).
     this.setTrainingMode(false);
-    const rollout = noGrad(() =>
-      tidy(() => {
-        const positionIds = positionIdsFromMask(out.attentionMask);
-        const oldLogProbs = responseLogProbs(this.policy, out.sequences, out.attentionMask, P, { temperature: c.temperature }).logProbs; // (B, N)
-        const refLogProbs = responseLogProbs(this.reference, out.sequences, out.attentionMask, P, { temperature: c.temperature }).logProbs; // (B, N)
-        const kl = mul(klEstimate(sub(refLogProbs, oldLogProbs), c.klEstimator), out.responseMask); // (B, N), KL(π ‖ π_ref) per token
-        const allValues = this.valueModel.forwardAll(out.sequences, { attentionMask: out.attentionMask, positionIds }); // (B, P + N)
-        const values = mul(narrow(allValues, 1, P - 1, N), out.responseMask); // (B, N), 0 beyond the response (TRL)
-        return { oldLogProbs, kl, values };
-      }),
-    );
+    const chunkSize = Math.min(c.rolloutForwardBatchSize ?? B, B);
+    const chunks: { oldLogProbs: Tensor; kl: Tensor; values: Tensor }[] = [];
+    for (let start = 0; start < B; start += chunkSize) {
+      const rows = Math.min(chunkSize, B - start);
+      chunks.push(
+        noGrad(() =>
+          tidy(() => {
+            const sequences = narrow(out.sequences, 0, start, rows); // (rows, P + N)
+            const attentionMask = narrow(out.attentionMask, 0, start, rows);
+            const responseMask = narrow(out.responseMask, 0, start, rows); // (rows, N)
+            const oldLogProbs = responseLogProbs(this.policy, sequences, attentionMask, P, { temperature: c.temperature }).logProbs; // (rows, N)
+            const refLogProbs = responseLogProbs(this.reference, sequences, attentionMask, P, { temperature: c.temperature }).logProbs; // (rows, N)
+            const kl = mul(klEstimate(sub(refLogProbs, oldLogProbs), c.klEstimator), responseMask); // (rows, N), KL(π ‖ π_ref) per token
+            const allValues = this.valueModel.forwardAll(sequences, { attentionMask, positionIds: positionIdsFromMask(attentionMask) }); // (rows, P + N)
+            const values = mul(narrow(allValues, 1, P - 1, N), responseMask); // (rows, N), 0 beyond the response (TRL)
+            return { oldLogProbs, kl, values };
+          }),
+        ),
+      );
+    }
+    const joined = (key: 'oldLogProbs' | 'kl' | 'values'): Tensor => (chunks.length === 1 ? chunks[0][key] : noGrad(() => cat(chunks.map((chunk) => chunk[key]), 0))); // (B, N)
+    const rollout = { oldLogProbs: joined('oldLogProbs'), kl: joined('kl'), values: joined('values') };
+    if (chunks.length > 1) dispose(chunks);
     owned.push(rollout.oldLogProbs, rollout.kl, rollout.values);
     const [klHost, valuesHost] = await Promise.all([rollout.kl.data(), rollout.values.data()]);
     const rolloutDone = performance.now();
