@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Generator, memory } from '@attune/tensor';
+import { CpuBackend, Generator, memory } from '@attune/tensor';
 import { gptConfig } from '@attune/transformer';
 import { RewardModel, resolveRewardTrainerConfig, trainRewardModel, type PreferenceRecord, type RewardTrainStats } from '../src/index.js';
 
@@ -127,6 +127,23 @@ describe('trainRewardModel', () => {
     await expect(
       trainRewardModel(new RewardModel(config, { generator: new Generator(1) }), data, { ...args, batchSize: 12 }, { checkpointDir: dir, resume: true }),
     ).rejects.toThrow(/cannot resume from .*checkpoint-000000000008: its batchSize is 24, this run's is 12/);
+  });
+
+  it('checkpoints and resumes a model that lives on another backend', async () => {
+    const backend = new CpuBackend(); // not cpuBackend(): the trainer must copy to and from the host
+    const dir = await mkdtemp(join(tmpdir(), 'rm-backend-'));
+    dirs.push(dir);
+    const args = { learningRate: 2e-3, batchSize: 16, seed: 2 };
+    const data = { train: train.slice(0, 48) };
+    const full: number[] = [];
+    await trainRewardModel(new RewardModel(config, { generator: new Generator(1), backend }), data, args, { onStep: (s) => void full.push(s.loss) });
+    const resumed: number[] = [];
+    await trainRewardModel(new RewardModel(config, { generator: new Generator(1), backend }), data, args, { onStep: (s) => void resumed.push(s.loss), checkpointDir: dir, stopAfterSteps: 1 });
+    const model = new RewardModel(config, { generator: new Generator(3), backend });
+    await trainRewardModel(model, data, args, { onStep: (s) => void resumed.push(s.loss), checkpointDir: dir, resume: true });
+    expect(model.score.weight.backend).toBe(backend);
+    expect(resumed).toHaveLength(3);
+    resumed.forEach((loss, i) => expect(loss).toBeCloseTo(full[i], 5));
   });
 
   it('leaves no tensor behind but the model', async () => {
