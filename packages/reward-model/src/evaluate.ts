@@ -4,7 +4,7 @@
 // reward-model calibration as in Bai et al. 2022 §3.2), and statistics of the rewards.
 
 import { noGrad, tidy } from '@attune/tensor';
-import { buildComparisonBatch, comparisonLoss, type PreferenceRecord } from './batch.js';
+import { buildComparisonBatch, comparisonLoss, isRankedPreference, type PreferenceRecord } from './batch.js';
 import type { RewardModel } from './model.js';
 import { rewardStatistics } from './normalize.js';
 
@@ -145,8 +145,17 @@ export async function evaluateRewardModel(model: RewardModel, records: readonly 
   const batchSize = options.batchSize ?? 16;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`evaluateRewardModel: options.batchSize must be a positive integer, got ${batchSize}`);
   if (records.length === 0) throw new RangeError('evaluateRewardModel: records must not be empty, got 0 records');
-  const rewards: number[] = [];
-  const margins: number[] = [];
+  let numRows = 0;
+  let numComparisons = 0;
+  for (const record of records) {
+    const K = isRankedPreference(record) ? record.responses.length : 2;
+    numRows += K;
+    numComparisons += (K * (K - 1)) / 2;
+  }
+  const rewards = new Float64Array(numRows);
+  const margins = new Float64Array(numComparisons);
+  let row = 0;
+  let comparison = 0;
   let chosenSum = 0;
   let rejectedSum = 0;
   let weightedLoss = 0;
@@ -165,9 +174,10 @@ export async function evaluateRewardModel(model: RewardModel, records: readonly 
       const [loss, r, chosen, rejected] = await Promise.all([out.loss.data(), out.r.data(), out.chosenRewards.data(), out.rejectedRewards.data()]);
       for (const t of [out.loss, out.r, out.chosenRewards, out.rejectedRewards]) t.dispose();
       weightedLoss += loss[0] * batch.numRecords; // the batch loss is a mean over its records
-      for (let i = 0; i < r.length; i++) rewards.push(r[i]);
+      rewards.set(r, row);
+      row += r.length;
       for (let i = 0; i < chosen.length; i++) {
-        margins.push(chosen[i] - rejected[i]);
+        margins[comparison++] = chosen[i] - rejected[i];
         chosenSum += chosen[i];
         rejectedSum += rejected[i];
       }
