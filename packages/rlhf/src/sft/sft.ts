@@ -214,6 +214,8 @@ export interface SFTResult {
   step: number;
   /** Steps a complete run takes. */
   totalSteps: number;
+  /** Optimizer steps taken by this call (fewer than `step` after a resume). */
+  stepsThisCall: number;
   /** The last step's training loss (NaN when this call took no step). */
   loss: number;
   /** The last validation loss (NaN without validation examples). */
@@ -458,5 +460,5 @@ export async function trainSFT(model: GPT, examples: SFTData, config: Partial<SF
 
   optimizer.zeroGrad(); // free the last gradients; the model keeps only its parameters
   optimizer.dispose();
-  return { step: startStep + stepsThisCall, totalSteps, loss, validationLoss, checkpoint: lastCheckpoint };
+  return { step: startStep + stepsThisCall, totalSteps, stepsThisCall, loss, validationLoss, checkpoint: lastCheckpoint };
 }
