@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Generator, tensor } from '@attune/tensor';
+import { Generator, memory, tensor } from '@attune/tensor';
 import { GPT, gptConfig } from '@attune/transformer';
 import { dpoLoss, preferenceBatch, referenceLogProbs, resolveDPOConfig, trainDPO, type DPOStepMetrics, type PreferencePair } from '../src/index.js';
 
@@ -141,6 +141,36 @@ describe('trainDPO', () => {
     expect(resumed).toEqual(full);
     const want = policy.stateDict();
     for (const [name, t] of Object.entries(model.stateDict())) expect(Array.from(await t.data()), name).toEqual(Array.from(await want[name].data()));
+  });
+
+  it('trains the same from precomputed reference log-probs as from the reference model, leaking no tensor', async () => {
+    const pairs = toyPairs(8, 5);
+    const dpo = { learningRate: 1e-2, warmupSteps: 0, batchSize: 4, gradientAccumulationSteps: 2, maxSteps: 2, maxPromptLength: 8, maxResponseLength: 8 };
+    const a = makeModel(9);
+    const reference = makeModel(9);
+    const before = memory().numTensors;
+    const fromModel = await trainDPO(a, reference, pairs, dpo);
+    expect(memory().numTensors).toBe(before);
+    const b = makeModel(9);
+    const fromCache = await trainDPO(b, fromModel.referenceLogProbs, pairs, dpo);
+    expect(fromCache.metrics).toEqual(fromModel.metrics);
+    const want = a.stateDict();
+    for (const [name, t] of Object.entries(b.stateDict())) expect(Array.from(await t.data()), name).toEqual(Array.from(await want[name].data()));
+  });
+
+  it('runs the policy without dropout by default, so it starts exactly at the reference (loss log 2)', async () => {
+    const dropoutConfig = gptConfig('test', { ...config, dropout: 0.5 });
+    const pairs = toyPairs(8, 6);
+    const firstLoss = async (disableDropout: boolean) => {
+      const losses: number[] = [];
+      const policy = new GPT(dropoutConfig, { generator: new Generator(11) });
+      const reference = new GPT(dropoutConfig, { generator: new Generator(11) });
+      await trainDPO(policy, reference, pairs, { batchSize: 8, gradientAccumulationSteps: 1, maxSteps: 1, disableDropout, maxPromptLength: 8, maxResponseLength: 8 }, { onStep: (m) => void losses.push(m.loss) });
+      expect(policy.training).toBe(true); // the mode is restored
+      return losses[0];
+    };
+    expect(await firstLoss(true)).toBeCloseTo(Math.log(2), 5);
+    expect(Math.abs((await firstLoss(false)) - Math.log(2))).toBeGreaterThan(1e-3);
   });
 
   it('validates the config and the pairs, naming the field', async () => {

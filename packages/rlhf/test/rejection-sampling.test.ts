@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Generator } from '@attune/tensor';
+import { Generator, memory } from '@attune/tensor';
 import { GPT, gptConfig } from '@attune/transformer';
 import { rejectionSample, resolveRejectionSamplingConfig, trainRejectionSampling, type RejectionSamplingIterationMetrics, type ScoreFunction } from '../src/index.js';
 
@@ -56,6 +56,13 @@ describe('rejectionSample', () => {
     expect(other.samples.map((s) => s.responses)).not.toEqual(result.samples.map((s) => s.responses));
   });
 
+  it('leaves no tensor behind', async () => {
+    const model = makeModel(4);
+    const before = memory().numTensors;
+    await rejectionSample(model, toyPrompts(3, 4), fives, { k: 3, maxNewTokens: 3, seed: 1 });
+    expect(memory().numTensors).toBe(before);
+  });
+
   it('checks what the score function returns', async () => {
     const model = makeModel();
     await expect(rejectionSample(model, [[1]], () => [1], { k: 2, maxNewTokens: 2 })).rejects.toThrow(/score returned 1 values for 2 \(prompt, response\) rows/);
@@ -101,6 +108,14 @@ describe('trainRejectionSampling', () => {
     expect(second.history).toEqual(whole.history);
     const want = reference.stateDict();
     for (const [name, t] of Object.entries(model.stateDict())) expect(Array.from(await t.data()), name).toEqual(Array.from(await want[name].data()));
+  });
+
+  it('fine-tunes on the winners of all rounds so far with keepPreviousWinners (Llama 2 RLHF-V3)', async () => {
+    const prompts = toyPrompts(8, 4);
+    const kept = await trainRejectionSampling(makeModel(6), prompts, fives, { ...rs, iterations: 2, keepPreviousWinners: true });
+    expect(kept.history.map((h) => h.examples)).toEqual([8, 16]);
+    const latest = await trainRejectionSampling(makeModel(6), prompts, fives, { ...rs, iterations: 2 });
+    expect(latest.history.map((h) => h.examples)).toEqual([8, 8]);
   });
 
   it('validates the config and the prompt lengths', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Generator, tensor } from '@attune/tensor';
+import { Generator, memory, tensor } from '@attune/tensor';
 import { GPT, gptConfig } from '@attune/transformer';
 import { resolveSFTConfig, sftLoss, sftSequences, trainSFT, type SFTExample, type SFTStepMetrics } from '../src/index.js';
 
@@ -91,6 +91,8 @@ describe('trainSFT', () => {
     expect(steps.map((m) => m.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(steps[0].learningRate).toBeCloseTo(1e-2 / 5, 8); // warmup: (s + 1)/(warmup + 1)
     expect(steps[39].learningRate).toBeCloseTo(1e-3, 8); // cosine down to minLrFactor 0.1
+    for (const m of steps) expect(m.gradNorm).toBeGreaterThan(0);
+    expect(steps.every((m) => m.tokens > 0 && Number.isFinite(m.loss))).toBe(true);
     expect(evals).toHaveLength(2);
     expect(result.validationLoss).toBe(evals[1]);
     expect(result.validationLoss).toBeLessThan(initial - 0.5);
@@ -137,6 +139,13 @@ describe('trainSFT', () => {
     const want = await weights(reference);
     const got = await weights(model);
     for (const [name, value] of want) expect(Array.from(got.get(name)!), name).toEqual(Array.from(value));
+  });
+
+  it('leaves no tensor behind but the model', async () => {
+    const model = makeModel(6);
+    const before = memory().numTensors;
+    await trainSFT(model, { train: reverseTask(16, 6), validation: reverseTask(4, 7) }, { learningRate: 1e-3, batchSize: 2, gradientAccumulationSteps: 2, maxSteps: 3, evalEvery: 1 });
+    expect(memory().numTensors).toBe(before);
   });
 
   it('validates the config and the examples, naming the field', async () => {

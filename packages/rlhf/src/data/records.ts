@@ -170,7 +170,14 @@ export function tldrToPrompt(post: TLDRPost): PromptRecord {
   return { prompt: tldrPrompt(post) };
 }
 
-/** Options of {@link encodeSFT}. */
+/**
+ * Options of {@link encodeSFT}.
+ *
+ * @example
+ * ```ts
+ * encodeSFT(record, tokenizer, { appendEos: false } satisfies EncodeSFTOptions);
+ * ```
+ */
 export interface EncodeSFTOptions {
   /** Append the tokenizer's EOS to the completion (default true; needs `tokenizer.eosTokenId`). */
   appendEos?: boolean;
@@ -213,13 +220,27 @@ export function encodePrompt(record: PromptRecord, tokenizer: Tokenizer): number
 
 // ---- streaming loaders ---------------------------------------------------------------------------
 
-/** Options of the SFT loaders. */
+/**
+ * Options of the SFT loaders.
+ *
+ * @example
+ * ```ts
+ * await loadSFTExamples('tldr.jsonl', tokenizer, { format: 'tldr' } satisfies SFTFileOptions);
+ * ```
+ */
 export interface SFTFileOptions {
   /** `'sft'` (default): `{prompt, completion}` lines; `'tldr'`: `{subreddit, title, post, summary}` lines, converted by {@link tldrToSFT}. */
   format?: 'sft' | 'tldr';
 }
 
-/** Options of the prompt loaders. */
+/**
+ * Options of the prompt loaders.
+ *
+ * @example
+ * ```ts
+ * await loadPrompts('tldr.jsonl', tokenizer, { format: 'tldr' } satisfies PromptFileOptions);
+ * ```
+ */
 export interface PromptFileOptions {
   /** `'prompt'` (default): `{prompt}` lines; `'tldr'`: `{subreddit, title, post}` lines, converted by {@link tldrToPrompt}. */
   format?: 'prompt' | 'tldr';

@@ -40,6 +40,7 @@ import type { PreferencePair } from '@attune/reward-model';
 import { accumulateGradients, type GPT } from '@attune/transformer';
 import { responseLogProbs } from '../logprobs.js';
 import {
+  checkBoolean,
   checkHooks,
   checkInteger,
   checkOptimizerFields,
@@ -60,7 +61,14 @@ import {
 
 // ---- 1. The loss ------------------------------------------------------------------------------
 
-/** Options of {@link dpoLoss}. */
+/**
+ * Options of {@link dpoLoss}.
+ *
+ * @example
+ * ```ts
+ * dpoLoss(pc, pr, rc, rr, { beta: 0.5, labelSmoothing: 0.1 } satisfies DPOLossOptions);
+ * ```
+ */
 export interface DPOLossOptions {
   /** β, the strength of the implicit KL constraint to the reference (Rafailov et al. 2023, eq. 7; default 0.1, their §6 value). */
   beta?: number;
@@ -126,7 +134,14 @@ export function dpoLoss(policyChosenLogps: Tensor, policyRejectedLogps: Tensor, 
 
 // ---- 2. Pairs as batches --------------------------------------------------------------------------
 
-/** How pairs are cut and padded into rows; `trainDPO` resolves these from its config. */
+/**
+ * How pairs are cut and padded into rows; `trainDPO` resolves these from its config.
+ *
+ * @example
+ * ```ts
+ * const options: PreferenceBatchOptions = { maxPromptLength: 64, maxResponseLength: 64, padTokenId: 50256 };
+ * ```
+ */
 export interface PreferenceBatchOptions {
   /** Keep at most this many prompt tokens, the last ones (TRL truncates prompts from the left). */
   maxPromptLength: number;
@@ -305,6 +320,8 @@ export interface DPOConfig {
   maxResponseLength: number | null;
   /** Token written into padding (masked out). */
   padTokenId: number;
+  /** Run the policy without dropout while training, so its log-probs are on the same footing as the reference's (TRL's `disable_dropout`, default true). */
+  disableDropout: boolean;
   /** Evaluate on the validation pairs every this many steps, and after the last (0: only after the last). */
   evalEvery: number;
   /** Pairs per micro-batch when computing reference log-probs and validation metrics. */
@@ -338,6 +355,7 @@ export const dpoDefaults: Readonly<DPOConfig> = Object.freeze({
   maxPromptLength: null,
   maxResponseLength: null,
   padTokenId: 0,
+  disableDropout: true,
   evalEvery: 0,
   evalBatchSize: 8,
 });
@@ -367,6 +385,7 @@ export function resolveDPOConfig(config: Partial<DPOConfig> = {}): DPOConfig {
   checkOptionalInteger(name, 'maxPromptLength', args.maxPromptLength, 1);
   checkOptionalInteger(name, 'maxResponseLength', args.maxResponseLength, 1);
   checkInteger(name, 'padTokenId', args.padTokenId, 0);
+  checkBoolean(name, 'disableDropout', args.disableDropout);
   checkInteger(name, 'evalEvery', args.evalEvery, 0);
   checkInteger(name, 'evalBatchSize', args.evalBatchSize, 1);
   return args;
@@ -510,8 +529,8 @@ function metricsOf(values: Float64Array): DPOMetrics {
  *
  * @example
  * ```ts
- * const reference = await loadPretrained('runs/sft/model'); // frozen copy of the SFT policy
- * const policy = await loadPretrained('runs/sft/model');
+ * const { model: reference } = await loadPretrained('runs/sft/model'); // frozen copy of the SFT policy
+ * const { model: policy } = await loadPretrained('runs/sft/model');
  * const result = await trainDPO(policy, reference, { train: pairs, validation: heldOut },
  *   { beta: 0.1, learningRate: 5e-6, batchSize: 4, gradientAccumulationSteps: 16 },
  *   { onStep: (m) => console.log(m.step, m.loss, m.rewardAccuracy), checkpointDir: 'runs/dpo', resume: true });
@@ -608,12 +627,12 @@ export async function trainDPO(policy: GPT, reference: GPT | ReferenceLogProbs, 
       metrics.dispose();
       for (let m = 0; m < totals.length; m++) totals[m] += (values[m] * indices.length) / list.length;
     }
-    policy.train();
+    policy.train(!args.disableDropout);
     return { step, ...metricsOf(totals) };
   };
 
-  // 5. The loop: one optimizer step per iteration.
-  policy.train();
+  // 5. The loop: one optimizer step per iteration (in eval mode, i.e. without dropout, when disableDropout).
+  policy.train(!args.disableDropout);
   let lastMetrics: DPOStepMetrics | null = null;
   let lastCheckpoint: string | null = null;
   let stepsThisCall = 0;
@@ -688,5 +707,6 @@ export async function trainDPO(policy: GPT, reference: GPT | ReferenceLogProbs, 
 
   optimizer.zeroGrad();
   optimizer.dispose();
+  policy.train();
   return { step: startStep + stepsThisCall, totalSteps, metrics: lastMetrics, validation: lastValidation, referenceLogProbs: trainReference, checkpoint: lastCheckpoint };
 }

@@ -31,7 +31,14 @@ import { trainSFT, type SFTConfig, type SFTStepMetrics } from '../sft/sft.js';
  */
 export type ScoreFunction = (prompts: number[][], responses: number[][]) => Promise<Float32Array | number[]> | Float32Array | number[];
 
-/** Options of {@link rejectionSample}. */
+/**
+ * Options of {@link rejectionSample}.
+ *
+ * @example
+ * ```ts
+ * const options: RejectionSampleOptions = { k: 8, maxNewTokens: 48, temperature: 0.9, eosTokenId: 50256, seed: 1 };
+ * ```
+ */
 export interface RejectionSampleOptions {
   /** K, samples per prompt (Llama 2 §3.2.3 and Fig. 7: the best-of-K reward grows with K). */
   k: number;
