@@ -79,6 +79,55 @@ describe('PPOTrainer', () => {
     expect(stats.responseLength).toBeCloseTo(out.tokens.reduce((a, t) => a + t.length, 0) / prompts.length, 6);
   });
 
+  it('uses the k3 estimator exp(Δ) − 1 − Δ, Δ = log π_ref − log π, when asked', async () => {
+    const { policy, valueModel } = models(1);
+    const reference = new GPT(config, { generator: new Generator(2) });
+    const trainer = new PPOTrainer({ policy, reference, valueModel, score: fractionOfThrees, config: { ...quick, maxNewTokens: 4, klEstimator: 'k3', seed: 3 } });
+    const out = await generate(policy, prompts, { maxNewTokens: 4, eosTokenId: EOS, generator: new Generator(3) });
+    const logPi = await responseLogProbs(policy, out.sequences, out.attentionMask, out.promptLength).logProbs.data();
+    const logRef = await responseLogProbs(reference, out.sequences, out.attentionMask, out.promptLength).logProbs.data();
+    let kl = 0;
+    for (let b = 0; b < prompts.length; b++) {
+      for (let t = 0; t < out.tokens[b].length; t++) {
+        const delta = logRef[b * 4 + t] - logPi[b * 4 + t];
+        kl += Math.expm1(delta) - delta;
+      }
+    }
+    const stats = await trainer.step(prompts);
+    expect(stats.kl).toBeCloseTo(kl / prompts.length, 4);
+    expect(stats.kl).toBeGreaterThan(0);
+  });
+
+  it('clips the global gradient norm before the optimizer step', async () => {
+    const change = async (maxGradNorm: number | null): Promise<number> => {
+      const { policy, reference, valueModel } = models(15);
+      const before = await snapshot(policy.parameters());
+      const trainer = new PPOTrainer({ policy, reference, valueModel, score: fractionOfThrees, config: { ...quick, lr: 1e-3, ppoEpochs: 1, miniBatchSize: 16, maxGradNorm } });
+      const stats = await trainer.step(prompts);
+      expect(stats.policyGradNorm).toBeGreaterThan(1e-4); // the norm is reported before clipping
+      const after = await snapshot(policy.parameters());
+      return Math.max(...after.map((p, i) => Math.max(...p.map((v, j) => Math.abs(v - before[i][j])))));
+    };
+    // One Adam step moves a weight by ≈ lr·g/(|g| + ε): about lr for a gradient far above ε = 1e-5,
+    // and far less when clipping scales the whole gradient to norm 1e-9.
+    expect(await change(null)).toBeGreaterThan(5e-4);
+    expect(await change(1e-9)).toBeLessThan(1e-5);
+  });
+
+  it('runs rollout and update without dropout when disableDropout is set', async () => {
+    const withDropout = gptConfig('test', { ...config, dropout: 0.5 });
+    const approxKl = async (disableDropout: boolean): Promise<number> => {
+      const policy = new GPT(withDropout, { generator: new Generator(16) });
+      const reference = new GPT(withDropout, { generator: new Generator(16) });
+      const valueModel = RewardModel.fromGPT(policy, { generator: new Generator(17) });
+      // lr 0: the policy never changes, so any ratio ≠ 1 comes from dropout noise.
+      const trainer = new PPOTrainer({ policy, reference, valueModel, score: fractionOfThrees, config: { ...quick, lr: 0, disableDropout } });
+      return (await trainer.step(prompts)).approxKl;
+    };
+    expect(await approxKl(true)).toBe(0);
+    expect(await approxKl(false)).toBeGreaterThan(1e-3);
+  });
+
   it('adapts β after each step by Ziegler et al.\'s formula', async () => {
     const { policy, reference, valueModel } = models(4);
     const target = 0.05;
