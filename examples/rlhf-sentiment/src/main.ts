@@ -17,16 +17,16 @@
 
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdamW, clipGradNormAsync, type Module } from '@attune/nn';
-import { Generator, clamp, exp, getBackend, manualSeed, maximum, minimum, mul, narrow, noGrad, sub, tidy, useBackend, type Tensor } from '@attune/tensor';
-import { GPT, gptConfig, loadPretrained, savePretrained, type GPTConfig } from '@attune/transformer';
-import { RewardModel, buildComparisonBatch, comparisonLoss, rewardNormalization, scoreSequences, type RankedPreference } from '@attune/reward-model';
-import { responseLogProbs } from '@attune/rlhf';
+import { AdamW, clipGradNormAsync, latestCheckpoint, type Module } from '@attune/nn';
+import { Generator, getBackend, manualSeed, mul, noGrad, tidy, useBackend, type Tensor } from '@attune/tensor';
+import { GPT, gptConfig, lmLoss, loadPretrained, sampleBatch, savePretrained } from '@attune/transformer';
+import { RewardModel, buildComparisonBatch, comparisonLoss, loadRewardModel, rewardNormalization, saveRewardModel, scoreSequences, type RankedPreference } from '@attune/reward-model';
+import { responseLogProbs, trainDPO, trainPPOLM } from '@attune/rlhf';
 import { batchTensors, layoutBatch, sampleResponses, type ResponseBatch } from './batch.js';
 import { promptExamples, readBrown, tokenStream, type PromptExample } from './data.js';
 import { goldReward, noisyRanking, rankingAgreement } from './labeller.js';
-import { Run, floats, formatTime, loadTrainingState, saveTrainingState, writeJsonAtomic, type TrainingState } from './run.js';
-import { WordTokenizer, loadWordTokenizer } from './tokenizer.js';
+import { Run, formatTime, loadTrainingState, saveTrainingState, writeJsonAtomic, type TrainingState } from './run.js';
+import { WordTokenizer } from './tokenizer.js';
 
 // ---- 1. Arguments ---------------------------------------------------------------------------
 
@@ -102,17 +102,13 @@ interface Args {
   ppoIterations: number;
   /** Prompts per rollout. */
   ppoBatch: number;
-  /** Optimisation epochs over each rollout and minibatches per epoch (CleanRL/TRL: 4 epochs). */
+  /** Optimisation epochs over each rollout (TRL: 4) and sequences per optimizer step. */
   ppoEpochs: number;
-  ppoMinibatches: number;
+  ppoMiniBatch: number;
+  /** Policy and value learning rate (TRL's 1.41e-5 is for GPT-2 124M; a model this small wants ~1e-4). */
   ppoLr: number;
-  /** Policy-ratio clip ε and value clip (Schulman et al. 2017; TRL cliprange = cliprange_value = 0.2). */
-  ppoClip: number;
-  /** Value-loss weight (TRL vf_coef 0.1). */
-  ppoValueCoef: number;
-  /** GAE λ and discount γ (TRL: λ 0.95, γ 1: the episode is one response). */
-  gaeLambda: number;
-  gamma: number;
+  /** Save a PPO checkpoint every this many iterations. */
+  ppoCheckpointEvery: number;
   /** Initial KL coefficient β (Ziegler et al. 2019 §2.2: 0.1 before adaptation; TRL init_kl_coef 0.2). */
   initKlCoef: number;
   /** Target KL(π ‖ π_SFT) per response, nats, and horizon of the adaptive controller (Ziegler et al. 2019 §2.2). */
@@ -131,6 +127,8 @@ interface Args {
   dpoEpochs: number;
   dpoBatch: number;
   dpoLr: number;
+  /** Save a DPO checkpoint every this many steps. */
+  dpoCheckpointEvery: number;
 
   // 8. Evaluation on held-out prompts
   evalPrompts: number;
@@ -148,7 +146,7 @@ function parseArgs(argv: string[]): Args {
     stopAfter: '',
     checkpointSeconds: 20,
     quiet: false,
-    vocabWords: 4000,
+    vocabWords: 2000,
     heldOutEvery: 20,
     promptMin: 3,
     promptMax: 6,
@@ -162,39 +160,37 @@ function parseArgs(argv: string[]): Args {
     pretrainBatch: 32,
     pretrainLr: 2e-3,
     pretrainWarmup: 50,
-    sftSteps: 150,
+    sftSteps: 60,
     sftBatch: 32,
     sftLr: 5e-4,
-    labelPrompts: 768,
+    labelPrompts: 1024,
     labelHeldOutPrompts: 128,
     rankK: 4,
     labellerTemperature: 1,
     sampleTemperature: 1,
     generateBatch: 256,
-    rmEpochs: 2,
+    rmEpochs: 3,
     rmBatch: 16,
-    rmLr: 3e-4,
+    rmLr: 1e-3,
     ppoIterations: 60,
     ppoBatch: 32,
     ppoEpochs: 4,
-    ppoMinibatches: 2,
+    ppoMiniBatch: 16,
     ppoLr: 1e-4,
-    ppoClip: 0.2,
-    ppoValueCoef: 0.1,
-    gaeLambda: 0.95,
-    gamma: 1,
+    ppoCheckpointEvery: 10,
     initKlCoef: 0.1,
     targetKl: 4,
-    klHorizon: 2000,
-    rsRounds: 2,
+    klHorizon: 500,
+    rsRounds: 1,
     rsPrompts: 256,
-    rsSamples: 8,
+    rsSamples: 4,
     rsSteps: 60,
     rsLr: 2e-4,
     dpoBeta: 0.1,
-    dpoEpochs: 1,
+    dpoEpochs: 3,
     dpoBatch: 32,
     dpoLr: 1e-4,
+    dpoCheckpointEvery: 20,
     evalPrompts: 256,
     evalSamples: 2,
   };
@@ -209,7 +205,7 @@ function parseArgs(argv: string[]): Args {
     const explicit = new Set(argv.map((arg) => arg.replace(/^--/, '').split('=', 1)[0]));
     const quick: Partial<Args> = {
       nLayer: 1, nEmbd: 64, nHead: 2, vocabWords: 1500, pretrainMinutes: 0.2, pretrainWarmup: 5, sftSteps: 15, labelPrompts: 64, labelHeldOutPrompts: 32,
-      rmEpochs: 1, rmBatch: 8, ppoIterations: 4, ppoBatch: 16, rsRounds: 1, rsPrompts: 32, rsSamples: 4, rsSteps: 8, dpoEpochs: 1, dpoBatch: 16, evalPrompts: 32, evalSamples: 1, checkpointSeconds: 5,
+      rmEpochs: 1, rmBatch: 8, ppoIterations: 4, ppoBatch: 16, ppoCheckpointEvery: 1, rsRounds: 1, rsPrompts: 32, rsSamples: 4, rsSteps: 8, dpoEpochs: 1, dpoBatch: 16, dpoCheckpointEvery: 1, evalPrompts: 32, evalSamples: 1, checkpointSeconds: 5,
     };
     for (const [key, value] of Object.entries(quick)) if (!explicit.has(key)) (args as unknown as Record<string, unknown>)[key] = value;
   }
@@ -335,11 +331,14 @@ async function resumableLoop(options: {
 
 /**
  * One supervised step on (prompt, response) pairs: mean negative log-likelihood of the response
- * tokens (the prompt is context only), AdamW, gradient clipping at 1.
+ * tokens (the prompt is context only; <unk> targets are skipped, as in pre-training, so the model
+ * is never taught to say <unk>), AdamW, gradient clipping at 1.
  */
 async function supervisedStep(model: GPT, optimizer: AdamW, prompts: number[][], responses: number[][]): Promise<number> {
+  const batch = layoutBatch(prompts, responses, pad);
+  for (let i = 0; i < batch.responseMask.length; i++) if (batch.sequences[Math.floor(i / batch.N) * (batch.P + batch.N) + batch.P + (i % batch.N)] === tokenizer.unkTokenId) batch.responseMask[i] = 0;
   const loss = tidy(() => {
-    const { sequences, attentionMask, responseMask } = batchTensors(layoutBatch(prompts, responses, pad));
+    const { sequences, attentionMask, responseMask } = batchTensors(batch);
     const { logProbs } = responseLogProbs(model, sequences, attentionMask, Math.max(...prompts.map((p) => p.length)));
     const nll = mul(logProbs, responseMask).sum().neg().div(responseMask.sum()); // mean over response tokens
     optimizer.zeroGrad();
@@ -376,7 +375,6 @@ const pretrain = await run.stage('pretrain', async (dir) => {
   const optimizer = adamW(model, args.pretrainLr);
   const batches = generatorFor('pretrain batches');
   run.print(`[pretrain] ${model.numParameters().toLocaleString()} parameters (${args.nLayer} layers, ${args.nHead} heads, ${args.nEmbd} wide, T = ${args.blockSize}), ${trainTokens.length.toLocaleString()} train tokens, budget ${args.pretrainMinutes} min`);
-  const { sampleBatch, lmLoss } = await import('@attune/transformer');
   const budgetMs = args.pretrainMinutes * 60_000;
   let elapsedBefore = 0; // ms spent in earlier processes (resume)
   const started = performance.now();
@@ -400,7 +398,7 @@ const pretrain = await run.stage('pretrain', async (dir) => {
     optimizer.lr = steps < args.pretrainWarmup ? (args.pretrainLr * (steps + 1)) / (args.pretrainWarmup + 1) : args.pretrainLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
     const loss = tidy(() => {
       const { inputs, targets } = sampleBatch(trainTokens, args.pretrainBatch, args.blockSize, batches);
-      const l = lmLoss(model.forward(inputs), targets);
+      const l = lmLoss(model.forward(inputs), targets, { ignoreIndex: tokenizer.unkTokenId }); // never taught to say <unk>
       optimizer.zeroGrad();
       l.backward();
       return l;
@@ -424,7 +422,7 @@ const pretrain = await run.stage('pretrain', async (dir) => {
   for (let i = 0; i < 8; i++) {
     heldOutLoss += (await readScalar(noGrad(() => tidy(() => {
       const { inputs, targets } = sampleBatch(heldOutTokens, args.pretrainBatch, args.blockSize, evalBatches);
-      return lmLoss(model.forward(inputs), targets);
+      return lmLoss(model.forward(inputs), targets, { ignoreIndex: tokenizer.unkTokenId });
     })))) / 8;
   }
   const samplePrompts = ['the jury said', 'he was', 'it is a'].map((text) => tokenizer.encode(text));
@@ -544,20 +542,6 @@ async function readRecords(path: string): Promise<Array<RankedPreference & { gol
 // mean 0, std 1 (Stiennon et al. 2020 App. C). Accuracy on held-out rankings is measured against
 // the labeller's noisy labels, as a held-out human label set would be.
 
-async function saveRewardModelTo(dir: string, model: RewardModel): Promise<void> {
-  await saveTrainingState(dir, 0, { modules: { model }, optimizers: {}, generators: {} }, { config: model.config, gain: model.gain, bias: model.bias });
-}
-
-async function loadRewardModelFrom(dir: string): Promise<RewardModel> {
-  const { readFile: read } = await import('node:fs/promises');
-  const state = JSON.parse(await read(join(dir, 'checkpoint-000000000000', 'trainer_state.json'), 'utf8')) as { extra: { config: GPTConfig; gain: number; bias: number } };
-  const model = new RewardModel(state.extra.config);
-  await loadTrainingState(dir, { modules: { model }, optimizers: {}, generators: {} });
-  model.gain = state.extra.gain;
-  model.bias = state.extra.bias;
-  return model;
-}
-
 /** Held-out pairwise accuracy: against the labeller's (noisy) order and against the gold order, over pairs whose gold scores differ. */
 async function rewardAccuracy(model: RewardModel, records: Array<RankedPreference & { gold: number[] }>): Promise<{ labels: number; gold: number; pairs: number }> {
   const sequences = records.flatMap((r) => r.responses.map((response) => [...r.prompt, ...response]));
@@ -590,9 +574,8 @@ const rewardModelResult = await run.stage('reward-model', async (dir) => {
   const batches = generatorFor('reward batches');
   const stepsPerEpoch = Math.ceil(train.length / args.rmBatch);
   let order: number[] = [];
-  const checkpointDir = join(dir, 'training');
   await resumableLoop({
-    stage: 'reward-model', dir: checkpointDir, total: args.rmEpochs * stepsPerEpoch, state: { modules: { model }, optimizers: { model: optimizer }, generators: { batches } },
+    stage: 'reward-model', dir, total: args.rmEpochs * stepsPerEpoch, state: { modules: { model }, optimizers: { model: optimizer }, generators: { batches } },
     metric: 'losses/reward', unit: 'rank', itemsPerStep: args.rmBatch,
     step: async (i) => {
       if (i % stepsPerEpoch === 0 || order.length === 0) order = shuffle(train.map((_, k) => k), new Generator(`${args.seed}:reward epoch ${Math.floor(i / stepsPerEpoch)}`));
@@ -617,7 +600,7 @@ const rewardModelResult = await run.stage('reward-model', async (dir) => {
   const { gain, bias } = rewardNormalization(raw);
   model.gain = gain;
   model.bias = bias;
-  await saveRewardModelTo(join(dir, 'final'), model);
+  await saveRewardModel(join(dir, 'final'), model, { tokenizer });
   model.dispose();
   const ratio = accuracy.labels / preferences.labellerAgreementHeldOut;
   run.print(`[reward-model] held-out accuracy ${(accuracy.labels * 100).toFixed(1)}% vs labels (${(accuracy.gold * 100).toFixed(1)}% vs gold) on ${accuracy.pairs} pairs; labeller agreement ${(preferences.labellerAgreementHeldOut * 100).toFixed(1)}% → ratio ${(ratio * 100).toFixed(1)}% (bar ≥ 90%); train accuracy ${(trainAccuracy.labels * 100).toFixed(1)}%`);
@@ -626,9 +609,11 @@ const rewardModelResult = await run.stage('reward-model', async (dir) => {
 maybeStop('reward-model');
 
 // ---- 8. Stage 5: PPO ---------------------------------------------------------------------------
-// Ziegler et al. 2019 / Stiennon et al. 2020: reward = RM score at the end of the response minus
-// β·(log π − log π_SFT) at every token, β adapted towards a target KL; GAE advantages from a value
-// model initialised from the reward model; clipped surrogate and clipped value loss.
+// @attune/rlhf's trainPPOLM (Ziegler et al. 2019; Stiennon et al. 2020): reward = the reward
+// model's normalised score at the end of the response minus β·(log π − log π_SFT) at every token,
+// β adapted towards a target KL; GAE advantages from a value model initialised from the reward
+// model; clipped surrogate and clipped value loss. The score function also asks the gold labeller
+// about the same responses, which the policy never sees: that is the over-optimisation curve.
 
 interface PPORow {
   iteration: number;
@@ -641,160 +626,69 @@ interface PPORow {
 const ppo = await run.stage('ppo', async (dir) => {
   const policy = await loadPolicy('sft');
   const reference = await loadPolicy('sft');
-  reference.eval();
-  const rewardModel = await loadRewardModelFrom(join(args.out, 'reward-model', 'final'));
+  const rewardModel = await loadRewardModel(join(args.out, 'reward-model', 'final'), { dropout: 0 });
   rewardModel.eval();
-  const valueModel = await loadRewardModelFrom(join(args.out, 'reward-model', 'final'));
-  const policyOptimizer = adamW(policy, args.ppoLr, 0);
-  const valueOptimizer = adamW(valueModel, args.ppoLr, 0);
-  const prompts = generatorFor('ppo prompts');
-  const samples = generatorFor('ppo samples');
-  const minibatch = Math.floor(args.ppoBatch / args.ppoMinibatches);
-  let klCoef = args.initKlCoef;
+  const valueModel = await loadRewardModel(join(args.out, 'reward-model', 'final'), { dropout: 0 });
+  // The stage's history lives beside its checkpoints; rows past the checkpoint resumed from are dropped (they are redone).
+  const historyPath = join(dir, 'history.jsonl');
+  const resumedFrom = await latestCheckpoint(dir);
+  const resumedStep = resumedFrom === null ? 0 : Number(resumedFrom.slice(resumedFrom.lastIndexOf('-') + 1));
   let history: PPORow[] = [];
-
-  const last = await resumableLoop({
-    stage: 'ppo', dir, total: args.ppoIterations, metric: 'charts/gold_reward', unit: 'seq', itemsPerStep: args.ppoBatch,
-    state: { modules: { policy, value: valueModel }, optimizers: { policy: policyOptimizer, value: valueOptimizer }, generators: { prompts, samples } },
-    extra: () => ({ klCoef, history }),
-    restore: (extra) => {
-      klCoef = extra.klCoef as number;
-      history = extra.history as PPORow[];
+  try {
+    history = (await readFile(historyPath, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as PPORow).filter((row) => row.iteration < resumedStep);
+  } catch {
+    // a fresh stage
+  }
+  await writeFile(historyPath, history.map((row) => JSON.stringify(row) + '\n').join(''));
+  if (resumedFrom !== null) run.print(`[ppo] resumed from its checkpoint at step ${resumedStep}`);
+  let gold: number[] = [];
+  const bar = run.progress('ppo', args.ppoIterations, 'gold', 'seq');
+  const { trainer } = await trainPPOLM({
+    policy,
+    reference,
+    valueModel,
+    score: async (rollout) => {
+      gold = rollout.responses.map((response) => goldReward(words(response))); // the labeller, for the report only
+      const scores = noGrad(() => tidy(() => rewardModel.forward(rollout.sequences, { attentionMask: rollout.attentionMask }))); // (B) normalised
+      const values = Float32Array.from(await scores.data());
+      scores.dispose();
+      return values;
     },
-    step: async (iteration) => {
-      // 1. Rollout: one response per prompt from the current policy.
-      const batchPrompts = Array.from({ length: args.ppoBatch }, () => trainExamples[Math.floor(prompts.random() * trainExamples.length)].prompt);
-      const responses = await sampleResponses(policy, batchPrompts, { maxNewTokens: N, temperature: args.sampleTemperature, eosTokenId: eos, padTokenId: pad, generator: samples, batchSize: args.ppoBatch });
-      const batch = layoutBatch(batchPrompts, responses, pad, N);
-      const { B, P } = batch;
-      // 2. Scores, log-probs under the policy and the reference, values — no gradients.
-      const [scoreT, oldT, refT, valueT] = noGrad(() => tidy(() => {
-        const { sequences, attentionMask } = batchTensors(batch);
-        const score = rewardModel.forward(sequences, { attentionMask }); // (B) normalised
-        const old = responseLogProbs(policy, sequences, attentionMask, P, { temperature: args.sampleTemperature }).logProbs; // (B, N)
-        const ref = responseLogProbs(reference, sequences, attentionMask, P, { temperature: args.sampleTemperature }).logProbs; // (B, N)
-        const values = narrow(valueModel.forwardAll(sequences, { attentionMask }), 1, P - 1, N); // (B, N): V of the state before token i
-        return [score, old, ref, values];
-      }));
-      const score = Float32Array.from(await scoreT.data());
-      const oldLogProbs = Float32Array.from(await oldT.data());
-      const refLogProbs = Float32Array.from(await refT.data());
-      const values = Float32Array.from(await valueT.data());
-      for (const t of [scoreT, refT, valueT]) t.dispose();
-      // 3. Per-token rewards: −β·(log π − log π_ref) everywhere, + the score at the last token (Ziegler et al. 2019 eq. 2).
-      const mask = batch.responseMask;
-      const rewards = new Float32Array(B * N);
-      let klSum = 0;
-      for (let b = 0; b < B; b++) {
-        let lastToken = 0;
-        for (let i = 0; i < N; i++) {
-          if (mask[b * N + i] === 0) continue;
-          const kl = oldLogProbs[b * N + i] - refLogProbs[b * N + i];
-          klSum += kl;
-          rewards[b * N + i] = -klCoef * kl;
-          lastToken = i;
-        }
-        rewards[b * N + lastToken] += score[b];
-      }
-      const kl = klSum / B; // mean KL(π ‖ π_ref) per response, nats (k1 estimate)
-      // 4. GAE (Schulman et al. 2016) backwards over each response; returns = advantages + values.
-      const advantages = new Float32Array(B * N);
-      const returns = new Float32Array(B * N);
-      for (let b = 0; b < B; b++) {
-        let next = 0;
-        let nextValue = 0;
-        for (let i = N - 1; i >= 0; i--) {
-          const at = b * N + i;
-          if (mask[at] === 0) continue;
-          const delta = rewards[at] + args.gamma * nextValue - values[at];
-          next = delta + args.gamma * args.gaeLambda * next;
-          advantages[at] = next;
-          returns[at] = next + values[at];
-          nextValue = values[at];
-        }
-      }
-      whitenMasked(advantages, mask);
-      // 5. PPO epochs over minibatches.
-      let policyLoss = 0;
-      let valueLoss = 0;
-      let clipFraction = 0;
-      let updates = 0;
-      const order = generatorFor(`ppo minibatches ${iteration}`);
-      for (let epoch = 0; epoch < args.ppoEpochs; epoch++) {
-        const rows = shuffle(Array.from({ length: B }, (_, b) => b), order);
-        for (let m = 0; m < args.ppoMinibatches; m++) {
-          const index = rows.slice(m * minibatch, (m + 1) * minibatch);
-          const pick = (values: Float32Array, width: number) => {
-            const out = new Float32Array(index.length * width);
-            index.forEach((b, k) => out.set(values.subarray(b * width, (b + 1) * width), k * width));
-            return out;
-          };
-          const L = P + N;
-          const sub: ResponseBatch = { sequences: Int32Array.from(pick(Float32Array.from(batch.sequences), L)), attentionMask: pick(batch.attentionMask, L), responseMask: pick(mask, N), B: index.length, P, N };
-          const [pl, vl, cf] = tidy(() => {
-            const { sequences, attentionMask, responseMask } = batchTensors(sub);
-            const shape = [index.length, N];
-            const count = responseMask.sum();
-            const masked = (t: Tensor) => mul(t, responseMask).sum().div(count);
-            const logProbs = responseLogProbs(policy, sequences, attentionMask, P, { temperature: args.sampleTemperature }).logProbs;
-            const ratio = exp(sub2(logProbs, floats(pick(oldLogProbs, N), shape)));
-            const adv = floats(pick(advantages, N), shape);
-            // Clipped surrogate (Schulman et al. 2017 eq. 7), as a loss.
-            const surrogate = maximum(mul(ratio, adv).neg(), mul(clamp(ratio, 1 - args.ppoClip, 1 + args.ppoClip), adv).neg());
-            const policyLoss = masked(surrogate);
-            // Clipped value loss (TRL, OpenAI baselines): ½·max((V − R)², (clip(V, V_old ± ε) − R)²).
-            const oldValues = floats(pick(values, N), shape);
-            const newValues = narrow(valueModel.forwardAll(sequences, { attentionMask }), 1, P - 1, N);
-            const ret = floats(pick(returns, N), shape);
-            const clippedValues = minimum(maximum(newValues, oldValues.sub(args.ppoClip)), oldValues.add(args.ppoClip));
-            const valueLoss = masked(maximum(sub2(newValues, ret).square(), sub2(clippedValues, ret).square())).mul(0.5);
-            const clipped = masked(ratio.sub(1).abs().gt(args.ppoClip).toDtype('float32'));
-            policyOptimizer.zeroGrad();
-            valueOptimizer.zeroGrad();
-            policyLoss.add(valueLoss.mul(args.ppoValueCoef)).backward();
-            return [policyLoss.detach(), valueLoss.detach(), clipped];
-          });
-          await clipGradNormAsync(policy.parameters(), 1);
-          await clipGradNormAsync(valueModel.parameters(), 1);
-          policyOptimizer.step();
-          valueOptimizer.step();
-          policyLoss += await readScalar(pl);
-          valueLoss += await readScalar(vl);
-          clipFraction += await readScalar(cf);
-          updates++;
-        }
-      }
-      oldT.dispose();
-      // 6. Adaptive KL controller (Ziegler et al. 2019 §2.2): e = clip(KL/target − 1, ±0.2), β ← β·(1 + e·B/horizon).
-      const error = Math.min(0.2, Math.max(-0.2, kl / args.targetKl - 1));
-      klCoef *= 1 + (error * B) / args.klHorizon;
-      const gold = responses.reduce((s, r) => s + goldReward(words(r)), 0) / B;
-      const proxy = score.reduce((a, b) => a + b, 0) / B;
-      history.push({ iteration, gold, proxy, kl, klCoef });
-      return { 'charts/gold_reward': gold, 'charts/proxy_reward': proxy, 'charts/kl': kl, 'charts/kl_coef': klCoef, 'losses/policy': policyLoss / updates, 'losses/value': valueLoss / updates, 'charts/clip_fraction': clipFraction / updates };
+    prompts: trainExamples.map((e) => e.prompt),
+    iterations: args.ppoIterations,
+    batchSize: args.ppoBatch,
+    checkpointDir: dir,
+    checkpointEvery: args.ppoCheckpointEvery,
+    config: {
+      seed: args.seed,
+      maxNewTokens: N,
+      temperature: args.sampleTemperature,
+      eosTokenId: eos,
+      ppoEpochs: args.ppoEpochs,
+      miniBatchSize: args.ppoMiniBatch,
+      lr: args.ppoLr,
+      initKlCoef: args.initKlCoef,
+      target: args.targetKl,
+      horizon: args.klHorizon,
+    },
+    onStep: async (stats) => {
+      const row: PPORow = { iteration: stats.step - 1, gold: mean(gold), proxy: stats.rawScore, kl: stats.kl, klCoef: stats.klCoef };
+      history.push(row);
+      await appendFile(historyPath, JSON.stringify(row) + '\n');
+      await run.log('ppo', {
+        step: row.iteration, 'charts/gold_reward': row.gold, 'charts/proxy_reward': row.proxy, 'charts/kl': row.kl, 'charts/kl_coef': row.klCoef,
+        'losses/policy': stats.policyLoss, 'losses/value': stats.valueLoss, 'charts/clip_fraction': stats.clipFraction, 'charts/entropy': stats.entropy, 'charts/response_length': stats.responseLength,
+      });
+      bar.update(stats.step, row.gold, args.ppoBatch);
     },
   });
-  await savePretrained(policy, join(dir, 'final'), { tokenizer });
+  bar.stop();
+  await savePretrained(trainer.policy, join(dir, 'final'), { tokenizer });
+  const last = history[history.length - 1];
   for (const m of [policy, reference, rewardModel, valueModel]) m.dispose();
-  return { gold: last['charts/gold_reward'], proxy: last['charts/proxy_reward'], kl: last['charts/kl'], klCoef, history };
+  return { gold: last.gold, proxy: last.proxy, kl: last.kl, klCoef: last.klCoef, history };
 });
 maybeStop('ppo');
-
-function sub2(a: Tensor, b: Tensor): Tensor {
-  return sub(a, b);
-}
-
-/** Advantages to mean 0, std 1 over the masked positions, in place (masked positions stay 0). */
-function whitenMasked(values: Float32Array, mask: Float32Array): void {
-  let count = 0;
-  let mean = 0;
-  for (let i = 0; i < values.length; i++) if (mask[i] !== 0) { count++; mean += values[i]; }
-  mean /= count;
-  let variance = 0;
-  for (let i = 0; i < values.length; i++) if (mask[i] !== 0) variance += (values[i] - mean) ** 2;
-  const std = Math.sqrt(variance / Math.max(1, count - 1)) + 1e-8;
-  for (let i = 0; i < values.length; i++) values[i] = mask[i] !== 0 ? (values[i] - mean) / std : 0;
-}
 
 // ---- 9. Stage 6: rejection sampling -------------------------------------------------------------
 // Each round: K samples per prompt from the current policy, keep the one the reward model scores
@@ -802,7 +696,7 @@ function whitenMasked(values: Float32Array, mask: Float32Array): void {
 
 const rejectionSampling = await run.stage('rejection-sampling', async (dir) => {
   const policy = await loadPolicy('sft');
-  const rewardModel = await loadRewardModelFrom(join(args.out, 'reward-model', 'final'));
+  const rewardModel = await loadRewardModel(join(args.out, 'reward-model', 'final'), { dropout: 0 });
   const optimizer = adamW(policy, args.rsLr, 0);
   const batches = generatorFor('rs batches');
   const perRound = args.rsSteps;
@@ -842,51 +736,37 @@ const rejectionSampling = await run.stage('rejection-sampling', async (dir) => {
 maybeStop('rejection-sampling');
 
 // ---- 10. Stage 7: DPO -----------------------------------------------------------------------------
-// Rafailov et al. 2023 eq. 7: −log σ(β·[(log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l))])
-// on every pair of every ranking (the labeller's order, noise and all), π_ref = SFT.
+// @attune/rlhf's trainDPO (Rafailov et al. 2023 eq. 7): −log σ(β·[(log π(y_w) − log π_ref(y_w)) −
+// (log π(y_l) − log π_ref(y_l))]) with π_ref = SFT, on the best-vs-worst pair of every ranking (the
+// labeller's order, noise and all: the pair with the largest expected gold gap).
 
 const dpo = await run.stage('dpo', async (dir) => {
   const records = await readRecords(join(args.out, 'preferences', 'train.jsonl'));
-  const pairs = records.flatMap((r) => {
-    const out: Array<{ prompt: number[]; chosen: number[]; rejected: number[] }> = [];
-    for (let a = 0; a < r.ranking.length; a++) for (let b = a + 1; b < r.ranking.length; b++) out.push({ prompt: r.prompt, chosen: r.responses[r.ranking[a]], rejected: r.responses[r.ranking[b]] });
-    return out;
-  });
+  const pairs = records.map((r) => ({ prompt: r.prompt, chosen: r.responses[r.ranking[0]], rejected: r.responses[r.ranking[r.ranking.length - 1]] }));
   const policy = await loadPolicy('sft');
   const reference = await loadPolicy('sft');
-  const optimizer = adamW(policy, args.dpoLr, 0);
-  const batches = generatorFor('dpo batches');
-  const stepsPerEpoch = Math.ceil(pairs.length / args.dpoBatch);
-  let order: number[] = [];
-  const last = await resumableLoop({
-    stage: 'dpo', dir, total: args.dpoEpochs * stepsPerEpoch, metric: 'losses/dpo', unit: 'pair', itemsPerStep: args.dpoBatch,
-    state: { modules: { policy }, optimizers: { policy: optimizer }, generators: { batches } },
-    step: async (i) => {
-      if (i % stepsPerEpoch === 0 || order.length === 0) order = shuffle(pairs.map((_, k) => k), new Generator(`${args.seed}:dpo epoch ${Math.floor(i / stepsPerEpoch)}`));
-      const chunk = order.slice((i % stepsPerEpoch) * args.dpoBatch, (i % stepsPerEpoch + 1) * args.dpoBatch).map((k) => pairs[k]);
-      const M = chunk.length;
-      // Chosen rows first, then rejected: one (2M, P + N) batch.
-      const batch = layoutBatch([...chunk.map((p) => p.prompt), ...chunk.map((p) => p.prompt)], [...chunk.map((p) => p.chosen), ...chunk.map((p) => p.rejected)], pad, N);
-      const referenceLogProbs = await sequenceLogProbs(reference, batch); // (2M)
-      const [lossT, accuracyT] = tidy(() => {
-        const { sequences, attentionMask, responseMask } = batchTensors(batch);
-        const logProbs = mul(responseLogProbs(policy, sequences, attentionMask, batch.P).logProbs, responseMask).sum(1); // (2M)
-        const logRatios = sub(logProbs, floats(referenceLogProbs, [2 * M])); // (2M): log π − log π_ref
-        const margin = sub(narrow(logRatios, 0, 0, M), narrow(logRatios, 0, M, M)).mul(args.dpoBeta); // (M)
-        const loss = margin.neg().softplus().mean(); // −log σ(margin)
-        optimizer.zeroGrad();
-        loss.backward();
-        return [loss, margin.detach().gt(0).toDtype('float32').mean()];
-      });
-      await clipGradNormAsync(policy.parameters(), 1);
-      optimizer.step();
-      return { 'losses/dpo': await readScalar(lossT), 'charts/preference_accuracy': await readScalar(accuracyT) };
+  const totalSteps = args.dpoEpochs * Math.floor(pairs.length / args.dpoBatch);
+  const bar = run.progress('dpo', totalSteps, 'loss', 'pair');
+  const result = await trainDPO(
+    policy,
+    reference,
+    pairs,
+    { seed: args.seed, numEpochs: args.dpoEpochs, batchSize: args.dpoBatch, beta: args.dpoBeta, learningRate: args.dpoLr, warmupSteps: 10, maxGradNorm: 1, maxPromptLength: args.promptMax, maxResponseLength: N, padTokenId: pad },
+    {
+      checkpointDir: dir,
+      checkpointEvery: args.dpoCheckpointEvery,
+      resume: true,
+      onStep: async (m) => {
+        await run.log('dpo', { step: m.step - 1, 'losses/dpo': m.loss, 'charts/preference_accuracy': m.rewardAccuracy, 'charts/reward_margin': m.rewardMargin });
+        bar.update(m.step, m.loss, args.dpoBatch);
+      },
     },
-  });
+  );
+  bar.stop();
   await savePretrained(policy, join(dir, 'final'), { tokenizer });
   policy.dispose();
   reference.dispose();
-  return { loss: last['losses/dpo'], accuracy: last['charts/preference_accuracy'], pairs: pairs.length };
+  return { loss: result.metrics?.loss ?? NaN, accuracy: result.metrics?.rewardAccuracy ?? NaN, pairs: pairs.length, steps: result.step };
 });
 maybeStop('dpo');
 
@@ -907,7 +787,7 @@ const evaluation = await run.stage('evaluate', async () => {
   const examples = heldOutExamples.slice(0, args.evalPrompts);
   const prompts = examples.flatMap((e) => Array.from({ length: args.evalSamples }, () => e.prompt));
   const sftModel = await loadPolicy('sft');
-  const rewardModel = await loadRewardModelFrom(join(args.out, 'reward-model', 'final'));
+  const rewardModel = await loadRewardModel(join(args.out, 'reward-model', 'final'), { dropout: 0 });
   const policies = ['sft', 'ppo', 'rejection-sampling', 'dpo'] as const;
   const results: Record<string, PolicyEvaluation> = {};
   const texts: Record<string, string[]> = {};

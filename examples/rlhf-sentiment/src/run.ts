@@ -2,11 +2,11 @@
 // re-run skips it), `checkpoint-<step>` folders inside an unfinished stage (so a re-run continues
 // from the latest), one metrics.jsonl for the whole run, and a progress bar per stage.
 
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AdamW, checkpointName, latestCheckpoint, loadCheckpoint, saveCheckpoint, type Module } from '@attune/nn';
-import { tensor, type Generator, type GeneratorState, type Tensor } from '@attune/tensor';
+import type { Generator, GeneratorState, Tensor } from '@attune/tensor';
 
 /**
  * Writes `value` as JSON to `path` through a temporary file and a rename, so a killed process never
@@ -58,7 +58,8 @@ export class Run {
 
   /**
    * Runs stage `name` unless `<out>/<name>/done.json` exists, in which case its saved result is
-   * returned; a finished stage writes its result there. `body` gets the stage's directory.
+   * returned; a finished stage writes its result there and removes its resume checkpoints. `body`
+   * gets the stage's directory.
    *
    * @example
    * ```ts
@@ -81,6 +82,8 @@ export class Run {
     const result = await body(dir);
     this.seconds[name] = (performance.now() - started) / 1000;
     await writeJsonAtomic(done, { ...result, seconds: this.seconds[name] });
+    // The stage's outputs are in place: its resume checkpoints are not needed any more.
+    for (const entry of await readdir(dir)) if (/^checkpoint-\d+$/.test(entry)) await rm(join(dir, entry), { recursive: true, force: true });
     this.print(`[${name}] done in ${formatTime(this.seconds[name])}`);
     return result;
   }
@@ -262,16 +265,4 @@ export async function loadTrainingState(dir: string, state: TrainingState): Prom
 export function formatTime(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/**
- * A float32 tensor from host numbers (shorthand used by the stages).
- *
- * @example
- * ```ts
- * floats([1, 2, 3, 4], [2, 2]);
- * ```
- */
-export function floats(values: ArrayLike<number>, shape: number[]): Tensor {
-  return tensor(Float32Array.from(values), { shape });
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@attune/tensor';
-import { WordTokenizer, joinWords, splitWords } from '../src/tokenizer.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WordTokenizer, joinWords, loadWordTokenizer, splitWords } from '../src/tokenizer.js';
 import { goldReward, noisyRanking, rankingAgreement } from '../src/labeller.js';
 import { layoutBatch } from '../src/batch.js';
 
@@ -25,6 +28,20 @@ describe('WordTokenizer', () => {
   it('splits words and punctuation, and joins them back', () => {
     expect(splitWords("He didn't say, ``Well-known U.S.''")).toEqual(['he', "didn't", 'say', ',', '"', 'well-known', 'u.s', '.', '"']);
     expect(joinWords(['he', 'said', ',', 'yes', '.'])).toBe('he said, yes.');
+  });
+
+  it('loads back from its checkpoint file, and names the file when it is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'word-tokenizer-'));
+    try {
+      for (const [name, text] of Object.entries(tokenizer.files())) writeFileSync(join(dir, name), text);
+      const loaded = await loadWordTokenizer(dir);
+      expect(loaded.words).toEqual(tokenizer.words);
+      expect(loaded.encode('the jury said')).toEqual(tokenizer.encode('the jury said'));
+      writeFileSync(join(dir, 'word_tokenizer.json'), JSON.stringify({ type: 'byte' }));
+      await expect(loadWordTokenizer(dir)).rejects.toThrow(/word_tokenizer\.json must hold .* got type "byte"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('saves its words and rejects bad input naming it', () => {
