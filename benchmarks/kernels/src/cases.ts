@@ -97,7 +97,8 @@ export function allCases(): KernelCase[] {
     matmulCase('gpt2-scores', 'gpt2-matmul', `GPT-2 attention scores: ${H} heads × (${BT}×64) · (64×${BT})`, H, BT, C / H, BT, true),
     matmulCase('gpt2-lm_head', 'gpt2-matmul', `GPT-2 lm_head: (${BT}×${C}) · wteᵀ (${C}→${V})`, 1, BT, C, V, true),
   );
-  for (const [rows, cols, what] of [[4096, 1024, 'attention rows'], [64, 50257, 'vocabulary rows']] as const) {
+  // The 65,536-row cases move ≥ 400 MB per call, long enough to show a GPU's memory bandwidth rather than launch latency.
+  for (const [rows, cols, what] of [[4096, 1024, 'attention rows'], [64, 50257, 'vocabulary rows'], [65536, 1024, 'rows']] as const) {
     cases.push({
       id: `softmax-${rows}x${cols}`,
       group: 'softmax',
@@ -115,8 +116,7 @@ export function allCases(): KernelCase[] {
       },
     });
   }
-  const lnRows = 8192;
-  cases.push({
+  for (const lnRows of [8192, 65536]) cases.push({
     id: `layerNorm-${lnRows}x${C}`,
     group: 'layerNorm',
     title: `layerNorm of ${lnRows}×${C} with weight and bias (forward)`,
@@ -162,23 +162,27 @@ export function allCases(): KernelCase[] {
     },
   });
   const n = 1 << 22;
-  cases.push(
-    {
-      id: `add-${n}`,
+  // The 64M-element add moves 768 MB per call: the bandwidth a plain streaming kernel reaches on
+  // this adapter, the yardstick for softmax and layerNorm.
+  for (const size of [n, 1 << 26]) {
+    cases.push({
+      id: `add-${size}`,
       group: 'elementwise',
-      title: `add of two ${n}-element tensors`,
+      title: `add of two ${size}-element tensors`,
       flops: 0,
-      bytes: 3 * F32 * n,
-      largestBuffer: F32 * n,
+      bytes: 3 * F32 * size,
+      largestBuffer: F32 * size,
       attune(library) {
-        const [a, b] = attuneInputs(library, [[n], [n]]);
+        const [a, b] = attuneInputs(library, [[size], [size]]);
         return { call: () => tidy(() => void a.add(b)), dispose: () => [a, b].forEach((t) => t.dispose()) };
       },
       tfjs(tf) {
-        const [a, b] = tfjsInputs(tf, [[n], [n]]);
+        const [a, b] = tfjsInputs(tf, [[size], [size]]);
         return { call: () => tf.tidy(() => void tf.add(a, b)), dispose: () => tf.dispose([a, b]) };
       },
-    },
+    });
+  }
+  cases.push(
     {
       id: `gelu-${n}`,
       group: 'elementwise',

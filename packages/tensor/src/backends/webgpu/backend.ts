@@ -14,7 +14,7 @@ import type { Program } from './codegen.js';
 import type { WebGPUAdapterSummary, WebGPUBackend, WebGPUExecutionOptions, WebGPUStorage } from './types.js';
 import { BinaryProgram, CastProgram, FillProgram, UnaryProgram, WhereProgram } from './programs/elementwise.js';
 import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgram, StridedCopyProgram, TriangleProgram } from './programs/layout.js';
-import { DEFAULT_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
+import { DEFAULT_MATMUL_TILING, HUGE_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
 import { AttentionBackwardKeyProgram, AttentionBackwardQueryProgram, AttentionProbsProgram, AttentionProgram, AttentionScoreGradProgram, MAX_ATTENTION_HEAD_SIZE } from './programs/attention.js';
 import { AdamProgram, CrossEntropyBackwardProgram, CrossEntropyProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
@@ -53,6 +53,13 @@ function chooseSubgroupMatmul(adapter: WebGPUAdapterSummary, kernel: 'auto' | 't
   return null;
 }
 
+/** Whether the adapter's limits hold a tiling's threads and workgroup memory. */
+function fitsAdapter(tiling: MatmulTiling, adapter: WebGPUAdapterSummary): boolean {
+  const threads = (tiling.tileM / tiling.blockM) * (tiling.tileN / tiling.blockN);
+  const bytes = 4 * tiling.tileK * (tiling.tileM + tiling.tileN);
+  return threads <= (adapter.limits.maxComputeInvocationsPerWorkgroup ?? 256) && bytes <= (adapter.limits.maxComputeWorkgroupStorageSize ?? 16384);
+}
+
 /** A user's matmul tiling, checked against the kernel's shape rules and the adapter's limits. */
 function checkMatmulTiling(tiling: MatmulTiling, adapter: WebGPUAdapterSummary): MatmulTiling {
   const { tileM, tileN, tileK, blockM, blockN } = tiling;
@@ -85,7 +92,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
   private readonly stagingPool: BufferPool;
   private destroyed = false;
   private readbackCount = 0;
-  private readonly matmulTilings: { large: MatmulTiling; small: MatmulTiling };
+  private readonly matmulTilings: { large: MatmulTiling; small: MatmulTiling; huge: MatmulTiling | null };
 
   /** @internal Use `createWebGPUBackend`. */
   constructor(
@@ -106,7 +113,11 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes, usage), options.maxPooledBytes ?? 2 ** 30);
     this.pool.destroyBuffer = (buffer) => this.dispatcher.destroy(buffer);
     this.stagingPool = new BufferPool((bytes) => this.createBuffer(bytes, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST), 64 * 2 ** 20);
-    this.matmulTilings = { large: options.matmulTiling ? checkMatmulTiling(options.matmulTiling, adapter) : DEFAULT_MATMUL_TILING, small: SMALL_MATMUL_TILING };
+    this.matmulTilings = {
+      large: options.matmulTiling ? checkMatmulTiling(options.matmulTiling, adapter) : DEFAULT_MATMUL_TILING,
+      small: SMALL_MATMUL_TILING,
+      huge: options.matmulTiling || adapter.isFallbackAdapter || !fitsAdapter(HUGE_MATMUL_TILING, adapter) ? null : HUGE_MATMUL_TILING,
+    };
     this.subgroupTiling = chooseSubgroupMatmul(adapter, options.matmulKernel ?? (options.matmulTiling ? 'tiled' : 'auto'));
     const subgroupSize = adapter.features.includes('subgroups') && adapter.subgroupMinSize === adapter.subgroupMaxSize ? adapter.subgroupMinSize : 0;
     // Software adapters: with ≥ 64 rows a row gets one subgroup (or one thread), so no barrier runs.
@@ -344,10 +355,13 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
       this.run(new SubgroupMatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, this.subgroupTiling), [a, b], [out]);
       return out;
     }
-    const large = this.matmulTilings.large;
-    // Small products get smaller tiles so that enough workgroups run.
-    const tiles = Math.ceil(m / large.tileM) * Math.ceil(n / large.tileN) * batch;
-    const tiling = tiles < 32 ? this.matmulTilings.small : large;
+    const { large, small, huge } = this.matmulTilings;
+    // Small products get smaller tiles so that enough workgroups run; on hardware GPUs products with
+    // ≥ 256 tiles of 128 × 128 get the bigger tiling (fewer loads per FMA), which only pays once every
+    // multiprocessor has a few workgroups (H100: 19.7 vs 15.5 TFLOP/s at 2048², 8.2 vs 11.7 at 1024²;
+    // benchmarks/results/webgpu-nvidia-h100-tune-matmul.json).
+    const tilesOf = (t: MatmulTiling) => Math.ceil(m / t.tileM) * Math.ceil(n / t.tileN) * batch;
+    const tiling = huge && tilesOf(huge) >= 256 ? huge : tilesOf(large) < 32 ? small : large;
     this.run(new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling), [a, b], [out]);
     return out;
   }
@@ -361,6 +375,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
   setMatmulTilings(large: MatmulTiling, small: MatmulTiling = large): void {
     this.matmulTilings.large = large;
     this.matmulTilings.small = small;
+    this.matmulTilings.huge = null;
   }
 
   // --- layout ----------------------------------------------------------------------------
