@@ -20,7 +20,7 @@ export const DEFAULT_MATMUL_TILING: MatmulTiling = { tileM: 64, tileN: 64, tileK
 /**
  * The tiling for big products on hardware GPUs: 128 × 128 tiles, 16 deep, 8 × 4 per thread (512
  * threads). Chosen by sweeping 11 tilings on an H100 (20.2 TFLOP/s at 4096² against 16.6 for the
- * default; benchmarks/results/webgpu-nvidia-h100-tune-matmul.json).
+ * default; benchmarks/results/tune-matmul-nvidia-h100-80gb-hbm3.json).
  */
 export const HUGE_MATMUL_TILING: MatmulTiling = { tileM: 128, tileN: 128, tileK: 16, blockM: 8, blockN: 4 };
 
