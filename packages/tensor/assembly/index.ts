@@ -16,6 +16,7 @@ export {
 export { softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from './softmax';
 export { layerNorm, layerNormBackward } from './layer_norm';
 export { adam } from './adam';
+export { attention, attentionBackward, attentionScratchFloats } from './attention';
 export { unary, activationBackward, addRowVector, sumRows } from './elementwise';
 
 /** First byte after the compiler's static data; the JavaScript side lays out memory above it. */

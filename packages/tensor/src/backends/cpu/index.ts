@@ -22,6 +22,8 @@ export interface FastKernels {
   logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
   layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
   layerNormBackward(dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number): void;
+  attention?(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): void;
+  attentionBackward?(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array, dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
 
@@ -294,7 +296,14 @@ export class CpuBackend implements Backend<TypedArray> {
    * and only the row softmax is in JavaScript; otherwise (`fast = null`) plain loops, the reference.
    */
   attention(q: TypedArray, k: TypedArray, v: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
-    if (!this.fast) return this.attentionLoops(q, k, v, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    const fast = this.fast;
+    if (!fast) return this.attentionLoops(q, k, v, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    if (fast.attention) {
+      const out = this.alloc('float32', batch * lengthQ * valueSize) as Float32Array;
+      const logSumExp = this.alloc('float32', batch * lengthQ) as Float32Array;
+      fast.attention(q as Float32Array, k as Float32Array, v as Float32Array, out, logSumExp, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+      return { out, logSumExp };
+    }
     const probs = this.attentionProbs(q, k, null, batch, lengthQ, lengthK, headSize, scale, causal);
     const out = this.matmul(probs.p, v, batch, lengthQ, lengthK, valueSize, false, false, lengthQ * lengthK, lengthK * valueSize);
     this.free(probs.p);
@@ -330,7 +339,15 @@ export class CpuBackend implements Backend<TypedArray> {
 
   /** Gradients of `attention`: dS = P∘(dO·vᵀ − D)·scale with D_i = dO_i·O_i, then three products (Dao et al. 2022, Alg. 4). */
   attentionBackward(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, logSumExp: TypedArray, dOut: TypedArray, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean) {
-    if (!this.fast) return this.attentionBackwardLoops(q, k, v, out, logSumExp, dOut, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    const fast = this.fast;
+    if (!fast) return this.attentionBackwardLoops(q, k, v, out, logSumExp, dOut, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+    if (fast.attentionBackward) {
+      const dq = this.alloc('float32', batch * lengthQ * headSize) as Float32Array;
+      const dk = this.alloc('float32', batch * lengthK * headSize) as Float32Array;
+      const dv = this.alloc('float32', batch * lengthK * valueSize) as Float32Array;
+      fast.attentionBackward(q as Float32Array, k as Float32Array, v as Float32Array, out as Float32Array, logSumExp as Float32Array, dOut as Float32Array, dq, dk, dv, batch, lengthQ, lengthK, headSize, valueSize, scale, causal);
+      return { dq, dk, dv };
+    }
     const { p } = this.attentionProbs(q, k, logSumExp, batch, lengthQ, lengthK, headSize, scale, causal);
     const ds = this.matmul(dOut, v, batch, lengthQ, valueSize, lengthK, false, true, lengthQ * valueSize, lengthK * valueSize);
     for (let r = 0; r < batch * lengthQ; r++) {

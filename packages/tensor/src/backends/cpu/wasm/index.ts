@@ -52,6 +52,22 @@ export interface WasmKernels {
     dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number,
   ): void;
   /**
+   * Fused attention per batch item (batch · heads): out = softmax(q·kᵀ·scale, causal: key j ≤ query
+   * i)·v and the rows' log-sum-exp (−∞ where no key is visible; the output row is then 0). q is
+   * (batch, lengthQ, headSize), k (batch, lengthK, headSize), v (batch, lengthK, valueSize), out
+   * (batch, lengthQ, valueSize), logSumExp (batch, lengthQ); a causal product scores only visible keys.
+   */
+  attention(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array,
+    batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
+  ): void;
+  /** Gradients dq, dk, dv (overwritten) of `attention` from its inputs, output, log-sum-exp and dOut. */
+  attentionBackward(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array, dOut: Float32Array,
+    dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
+  ): void;
+  /**
    * In-place Adam / AdamW step exactly as torch.optim.Adam / AdamW (amsgrad=False, foreach=False):
    * if (weightDecay && !decoupled) g = g + weightDecay * p; if (decoupled) p *= 1 - lr * weightDecay;
    * m = lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) * g * g;

@@ -50,6 +50,15 @@ interface KernelExports {
   activationBackward(op: number, g: number, saved: number, out: number, count: number): void;
   addRowVector(x: number, bias: number, rows: number, cols: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
+  attentionScratchFloats(lengthK: number, headSize: number, valueSize: number): number;
+  attention(
+    q: number, k: number, v: number, out: number, logSumExp: number,
+    batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: number, scratch: number,
+  ): void;
+  attentionBackward(
+    q: number, k: number, v: number, out: number, logSumExp: number, dOut: number, dq: number, dk: number, dv: number,
+    batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: number, scratch: number,
+  ): void;
   adam(
     param: number, grad: number, m: number, v: number, count: number,
     lerpWeight: number, beta2: number, squareWeight: number, eps: number,
@@ -504,6 +513,68 @@ export class KernelRuntime implements WasmKernels {
     heap.copyOut(dyPointer, dx, count);
     if (dweight) heap.copyOut(dweightPointer, dweight, cols);
     if (dbias) heap.copyOut(dbiasPointer, dbias, cols);
+  }
+
+  attention(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array,
+    batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
+  ): void {
+    if (batch <= 0 || lengthQ <= 0) return;
+    const heap = this.local;
+    const qCount = batch * lengthQ * headSize;
+    const kCount = batch * lengthK * headSize;
+    const vCount = batch * lengthK * valueSize;
+    const outCount = batch * lengthQ * valueSize;
+    const qPointer = heap.dataOffset;
+    const kPointer = alignUp(qPointer + qCount * 4, 16);
+    const vPointer = alignUp(kPointer + kCount * 4, 16);
+    const outPointer = alignUp(vPointer + vCount * 4, 16);
+    const lsePointer = alignUp(outPointer + outCount * 4, 16);
+    const scratchPointer = alignUp(lsePointer + batch * lengthQ * 4, 16);
+    heap.reserve(scratchPointer + heap.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4);
+    heap.copyIn(q, qCount, qPointer);
+    heap.copyIn(k, kCount, kPointer);
+    heap.copyIn(v, vCount, vPointer);
+    heap.exports.attention(qPointer, kPointer, vPointer, outPointer, lsePointer, batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer);
+    heap.copyOut(outPointer, out, outCount);
+    heap.copyOut(lsePointer, logSumExp, batch * lengthQ);
+  }
+
+  attentionBackward(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array, dOut: Float32Array,
+    dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
+  ): void {
+    const heap = this.local;
+    const qCount = batch * lengthQ * headSize;
+    const kCount = batch * lengthK * headSize;
+    const vCount = batch * lengthK * valueSize;
+    const outCount = batch * lengthQ * valueSize;
+    if (batch <= 0) return;
+    const qPointer = heap.dataOffset;
+    const kPointer = alignUp(qPointer + qCount * 4, 16);
+    const vPointer = alignUp(kPointer + kCount * 4, 16);
+    const outPointer = alignUp(vPointer + vCount * 4, 16);
+    const dOutPointer = alignUp(outPointer + outCount * 4, 16);
+    const lsePointer = alignUp(dOutPointer + outCount * 4, 16);
+    const dqPointer = alignUp(lsePointer + batch * lengthQ * 4, 16);
+    const dkPointer = alignUp(dqPointer + qCount * 4, 16);
+    const dvPointer = alignUp(dkPointer + kCount * 4, 16);
+    const scratchPointer = alignUp(dvPointer + vCount * 4, 16);
+    heap.reserve(scratchPointer + heap.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4);
+    heap.copyIn(q, qCount, qPointer);
+    heap.copyIn(k, kCount, kPointer);
+    heap.copyIn(v, vCount, vPointer);
+    heap.copyIn(out, outCount, outPointer);
+    heap.copyIn(dOut, outCount, dOutPointer);
+    heap.copyIn(logSumExp, batch * lengthQ, lsePointer);
+    heap.exports.attentionBackward(
+      qPointer, kPointer, vPointer, outPointer, lsePointer, dOutPointer, dqPointer, dkPointer, dvPointer,
+      batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer,
+    );
+    heap.copyOut(dqPointer, dq, qCount);
+    heap.copyOut(dkPointer, dk, kCount);
+    heap.copyOut(dvPointer, dv, vCount);
   }
 
   adam(

@@ -1,0 +1,43 @@
+// Where the Attune CPU step goes: times every backend method (wall clock, inclusive) over a few
+// training steps of the benchmark workload and prints them by total time. Nested calls (the fused
+// paths call matmul) are counted in both. Run: npx tsx --conditions=@attune/source src/profile.ts [steps]
+import os from 'node:os';
+import { CpuBackend } from '@attune/tensor';
+import { createAttunePeer } from './peers/attune.js';
+
+const steps = Number(process.argv[2] ?? 10);
+const totals = new Map<string, { ms: number; calls: number }>();
+const proto = CpuBackend.prototype as unknown as Record<string, unknown>;
+let depth = 0;
+for (const name of Object.getOwnPropertyNames(proto)) {
+  const original = proto[name];
+  if (name === 'constructor' || typeof original !== 'function') continue;
+  proto[name] = function (this: unknown, ...args: unknown[]) {
+    const start = performance.now();
+    depth++;
+    try {
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } finally {
+      depth--;
+      const key = depth > 0 ? `  (nested) ${name}` : name;
+      const entry = totals.get(key) ?? { ms: 0, calls: 0 };
+      entry.ms += performance.now() - start;
+      entry.calls++;
+      totals.set(key, entry);
+    }
+  };
+}
+const peer = createAttunePeer();
+await peer.init();
+for (let i = 0; i < 3; i++) await peer.step(i);
+totals.clear();
+const start = performance.now();
+for (let i = 0; i < steps; i++) await peer.step(i);
+const stepMs = (performance.now() - start) / steps;
+let accounted = 0;
+console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${stepMs.toFixed(1)} ms/step (${((1024 / stepMs) * 1000).toFixed(0)} tok/s)`);
+for (const [name, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
+  if (!name.startsWith(' ')) accounted += ms;
+  console.log(`${name.padEnd(34)} ${(ms / steps).toFixed(2).padStart(8)} ms/step ${String(calls / steps).padStart(6)} calls/step`);
+}
+console.log(`backend total ${(accounted / steps).toFixed(1)} ms/step; outside the backend ${(stepMs - accounted / steps).toFixed(1)} ms/step`);
