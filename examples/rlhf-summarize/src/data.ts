@@ -84,15 +84,15 @@ export async function promptFormat(path: string): Promise<'tldr' | 'prompt'> {
 }
 
 /**
- * The SFT file as token ids (completion ending in EOS), in either layout.
+ * The SFT file as token ids (completion ending in EOS), in either layout; the first `limit` records.
  *
  * @example
  * ```ts
  * const examples = await readSFTFile('tldr.jsonl', tokenizer);
  * ```
  */
-export async function readSFTFile(path: string, tokenizer: Tokenizer): Promise<SFTExample[]> {
-  return loadSFTExamples(path, tokenizer, { format: await sftFormat(path) });
+export async function readSFTFile(path: string, tokenizer: Tokenizer, limit = Infinity): Promise<SFTExample[]> {
+  return loadSFTExamples(path, tokenizer, { format: await sftFormat(path), limit });
 }
 
 /**

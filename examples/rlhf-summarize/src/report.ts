@@ -53,7 +53,7 @@ export function renderReport(options: SummarizeOptions, done: { sft: SFTSummary 
       '',
       `**Held-out accuracy: ${rm.heldOutAccuracy === null ? '- (no held-out comparisons)' : `${(rm.heldOutAccuracy * 100).toFixed(1)}%`}** on ${rm.heldOutComparisons} comparisons (loss ${fixed(rm.heldOutLoss)}).`,
       '',
-      `Normalised on ${rm.normalizationSamples} SFT samples to mean 0, std 1: r = ${fixed(rm.gain, 4)}·raw + ${fixed(rm.bias, 4)}.`,
+      `Normalised on ${rm.normalizationSamples} SFT samples to mean 0, std 1: r = ${fixed(rm.gain, 4)}·raw + ${fixed(rm.bias, 4)}; the reference summaries score ${fixed(rm.referenceRewardMean)} on average.`,
       '',
     );
   }

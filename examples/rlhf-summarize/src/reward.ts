@@ -9,7 +9,7 @@ import { latestCheckpoint } from '@attune/nn';
 import { Generator } from '@attune/tensor';
 import { loadPretrained } from '@attune/transformer';
 import { evaluateRewardModel, rewardModelFromPretrained, saveRewardModel, scoreSequences, setRewardNormalization, trainRewardModel, type PreferenceRecord } from '@attune/reward-model';
-import { fitPreference, loadRLPrompts, readComparisonFile, splitHeldOut } from './data.js';
+import { fitPreference, fitPrompt, loadRLPrompts, readComparisonFile, readSFTFile, splitHeldOut } from './data.js';
 import { sampleSummaries } from './samples.js';
 import { checkpointStep, type StageContext, type StageOutcome } from './stage.js';
 
@@ -32,6 +32,8 @@ export interface RewardSummary {
   heldOutAccuracy: number | null;
   /** Mean Bradley–Terry loss on the held-out comparisons; null without them. */
   heldOutLoss: number | null;
+  /** Mean normalised reward of the SFT file's reference summaries (Stiennon et al. 2020 §3.4 instead shift these to mean 0). */
+  referenceRewardMean: number;
   /** Normalisation r = gain·raw + bias, from `normalizationSamples` SFT summaries. */
   gain: number;
   bias: number;
@@ -130,6 +132,12 @@ export async function runRewardStage({ options, run, tokenizer, stopAfterSteps }
   sft.dispose();
   const raw = await scoreSequences(model, samplePrompts.map((prompt, i) => [...prompt, ...summaries[i]]), { padTokenId });
   const { gain, bias } = setRewardNormalization(model, raw);
+  // The human reference summaries under the normalised reward: where SFT samples sit relative to them.
+  const references = (await readSFTFile(options.sft, tokenizer, options.normalizeSamples))
+    .filter((e) => e.completion.length < T)
+    .map((e) => [...fitPrompt(e.prompt, T - e.completion.length), ...e.completion]);
+  const referenceRewards = await scoreSequences(model, references, { padTokenId, normalized: true });
+  const referenceRewardMean = referenceRewards.reduce((a, r) => a + r, 0) / Math.max(1, referenceRewards.length);
   run.print(`[rm] held-out accuracy ${evaluation === null ? '-' : `${(evaluation.accuracy * 100).toFixed(1)}% on ${evaluation.numComparisons} comparisons`}; reward normalised on ${raw.length} SFT samples (gain ${gain.toPrecision(4)}, bias ${bias.toPrecision(4)})`);
 
   // 7. Finished: the reward model, then done.json.
@@ -142,6 +150,7 @@ export async function runRewardStage({ options, run, tokenizer, stopAfterSteps }
     droppedComparisons: train.dropped + heldOut.dropped,
     heldOutAccuracy: evaluation?.accuracy ?? null,
     heldOutLoss: evaluation?.loss ?? null,
+    referenceRewardMean,
     gain,
     bias,
     normalizationSamples: raw.length,

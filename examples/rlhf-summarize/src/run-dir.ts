@@ -94,7 +94,8 @@ export class RunDir {
 
   /**
    * Marks a stage finished: `done.json` (written last, atomically) holds `result`; the stage's
-   * resume checkpoints are then removed unless `keepCheckpoints`.
+   * resume checkpoints are then removed unless `keepCheckpoints`, and so are the temporary
+   * folders (`.<name>.tmp-<pid>`) a killed process may have left mid-write.
    *
    * @example
    * ```ts
@@ -103,9 +104,10 @@ export class RunDir {
    */
   async finish(stage: StageName, result: object): Promise<void> {
     await writeJsonAtomic(join(this.stageDir(stage), 'done.json'), result);
-    if (this.options.keepCheckpoints) return;
     for (const entry of await readdir(this.stageDir(stage))) {
-      if (/^checkpoint-\d+$/.test(entry)) await rm(join(this.stageDir(stage), entry), { recursive: true, force: true });
+      const leftover = /^\..+\.(tmp|old)-\d+$/.test(entry);
+      const checkpoint = /^checkpoint-\d+$/.test(entry) && !this.options.keepCheckpoints;
+      if (leftover || checkpoint) await rm(join(this.stageDir(stage), entry), { recursive: true, force: true });
     }
   }
 

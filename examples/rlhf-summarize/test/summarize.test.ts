@@ -4,7 +4,7 @@
 // re-run and must resume SFT from that checkpoint, run the reward model and PPO, and leave loadable
 // Hugging Face checkpoints, metrics, and a report. Then the reward-model and PPO stages are stopped
 // and resumed the same way, a finished run is skipped, bad JSONL lines are reported by file:line,
-// and the command line is parsed and run.
+// and the command line is parsed and run, once killed with SIGKILL mid-SFT and resumed.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -217,24 +217,45 @@ describe('pieces', () => {
     expect(() => parseCommandLine(['--model', 'm'])).toThrow('--sft is required');
   });
 
-  it('runs as a program: --help, then the SFT stage from the command line', async () => {
-    const cli = (args: string[]) =>
-      new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+  it('runs as a program: --help, and an SFT stage killed (SIGKILL) after a checkpoint resumes on the next run', async () => {
+    /** Runs the CLI; `killWhen` is polled every 20 ms and SIGKILLs the process once it returns true. */
+    const cli = (args: string[], killWhen?: () => boolean) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@attune/source', 'src/main.ts', ...args], { cwd: root });
         let output = '';
         child.stdout.on('data', (chunk) => (output += chunk));
         child.stderr.on('data', (chunk) => (output += chunk));
+        const timer = killWhen ? setInterval(() => killWhen() && child.kill('SIGKILL'), 20) : null;
         child.on('error', reject);
-        child.on('close', (code) => resolve({ code, output }));
+        child.on('close', (code, signal) => {
+          if (timer) clearInterval(timer);
+          resolve({ code, signal, output });
+        });
       });
     const help = await cli(['--help']);
     expect(help.code, help.output).toBe(0);
     expect(help.output).toContain('--max-new-tokens');
+
     const cliOut = join(dir, 'cli-run');
-    const run = await cli(['--model', files.model, '--sft', files.sft, '--comparisons', files.comparisons, '--out', cliOut, '--stages', 'sft', '--quick', '--backend', 'cpu']);
-    expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/\[sft\] \d+\/\d+ \|/); // the progress line
-    expect(existsSync(join(cliOut, 'sft', 'done.json'))).toBe(true);
+    const sftCheckpoints = () => (existsSync(join(cliOut, 'sft')) ? readdirSync(join(cliOut, 'sft')).filter((name) => /^checkpoint-\d+$/.test(name)) : []);
+    const args = ['--model', files.model, '--sft', files.sft, '--comparisons', files.comparisons, '--out', cliOut, '--stages', 'sft', '--quick', '--backend', 'cpu', '--sft-max-steps', '300', '--checkpoint-every', '20'];
+    const killed = await cli(args, () => sftCheckpoints().length > 0);
+    expect(killed.signal, killed.output).toBe('SIGKILL');
+    expect(existsSync(join(cliOut, 'sft', 'done.json'))).toBe(false);
+    const kept = sftCheckpoints().sort().pop()!;
+    const step = Number(kept.slice('checkpoint-'.length));
+    expect(step).toBeGreaterThan(0);
+    expect(step).toBeLessThan(300);
+
+    const resumed = await cli(args);
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toContain(`[sft] resuming from ${join(cliOut, 'sft', kept)}`);
+    expect(resumed.output).toContain(`[sft] finished after ${300 - step} steps this run`);
+    expect(resumed.output).toMatch(/\[sft\] \d+\/300 \|/); // the progress line
+    const records = (await readFile(join(cliOut, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as MetricsRecord);
+    expect(steps(records, 'sft', 'losses/sft')).toEqual(range(300)); // the killed run's steps after its checkpoint were dropped and redone
+    expect(readdirSync(join(cliOut, 'sft')).sort()).toEqual(['done.json', 'final']);
+
     const bad = await cli(['--model', files.model, '--sft', files.sft, '--comparisons', files.comparisons, '--out', cliOut, '--sft-lr', 'fast']);
     expect(bad.code).toBe(1);
     expect(bad.output).toContain("--sft-lr must be a number, got 'fast'");
