@@ -71,7 +71,16 @@ function usage(): string {
   ].join('\n');
 }
 
-/** `argv` as {@link SummarizeInput}; errors name the flag and the value. */
+/**
+ * `argv` (without `node` and the script) as {@link SummarizeInput}, or `'help'`; errors name the
+ * flag and the value.
+ *
+ * @example
+ * ```ts
+ * parseCommandLine(['--model', 'gpt2', '--sft', 's.jsonl', '--comparisons', 'c.jsonl', '--out', 'runs/x', '--ppo-lr', '1e-5']);
+ * // { model: 'gpt2', sft: 's.jsonl', comparisons: 'c.jsonl', out: 'runs/x', ppoLr: 1e-5 }
+ * ```
+ */
 export function parseCommandLine(argv: string[]): SummarizeInput | 'help' {
   const options = Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]));
   const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false });

@@ -7,7 +7,14 @@ import { ppoLmDefaults } from '@attune/rlhf';
 import { rewardTrainerDefaults } from '@attune/reward-model';
 import { sftDefaults } from '@attune/rlhf';
 
-/** The three stages, in execution order. */
+/**
+ * The three stages, in execution order: supervised fine-tuning, reward model, PPO.
+ *
+ * @example
+ * ```ts
+ * for (const stage of STAGES) console.log(stage); // 'sft', 'rm', 'ppo'
+ * ```
+ */
 export const STAGES = ['sft', 'rm', 'ppo'] as const;
 
 /**

@@ -12,6 +12,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memory } from '@attune/tensor';
 import { loadPretrained } from '@attune/transformer';
 import { loadRewardModel } from '@attune/reward-model';
 import { comparisonFormat, fitPreference, splitHeldOut, sftFormat } from '../src/data.js';
@@ -175,7 +176,7 @@ describe('pieces', () => {
     expect(await comparisonFormat(generic)).toBe('preference');
   });
 
-  it('runs on the generic {prompt, completion} and {prompt, chosen, rejected} layouts', async () => {
+  it('runs on the generic {prompt, completion} and {prompt, chosen, rejected} layouts and frees every tensor', async () => {
     const sft = (await readFile(files.sft, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     const comparisons = (await readFile(files.comparisons, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     const prompt = (p: { subreddit: string; title: string; post: string }) => `SUBREDDIT: r/${p.subreddit}\n\nTITLE: ${p.title}\n\nPOST: ${p.post}\n\nTL;DR:`;
@@ -183,8 +184,18 @@ describe('pieces', () => {
     const comparisonPath = join(dir, 'generic-comparisons.jsonl');
     await writeFile(sftPath, sft.map((r) => JSON.stringify({ prompt: prompt(r), completion: ` ${r.summary}` })).join('\n'));
     await writeFile(comparisonPath, comparisons.map((c) => JSON.stringify({ prompt: prompt(c.info), chosen: ` ${c.summaries[c.choice].text}`, rejected: ` ${c.summaries[1 - c.choice].text}` })).join('\n'));
-    const result = await runSummarize({ ...base(), sft: sftPath, comparisons: comparisonPath, out: join(dir, 'generic-run'), ppoIterations: 1 });
+    // A separate held-out comparisons file and a separate RL prompt file ({prompt} rows).
+    const evalPath = join(dir, 'generic-eval.jsonl');
+    await writeFile(evalPath, comparisons.slice(0, 3).map((c) => JSON.stringify({ prompt: prompt(c.info), chosen: ` ${c.summaries[c.choice].text}`, rejected: ` ${c.summaries[1 - c.choice].text}` })).join('\n'));
+    const promptPath = join(dir, 'generic-prompts.jsonl');
+    await writeFile(promptPath, sft.slice(0, 6).map((r) => JSON.stringify({ prompt: prompt(r) })).join('\n'));
+    const before = memory().numTensors;
+    const genericOut = join(dir, 'generic-run');
+    const result = await runSummarize({ ...base(), sft: sftPath, comparisons: comparisonPath, evalComparisons: evalPath, prompts: promptPath, out: genericOut, ppoIterations: 1 });
     for (const stage of ['sft', 'rm', 'ppo'] as const) expect(result.stages[stage]!.status, stage).toBe('finished');
+    expect(memory().numTensors).toBe(before); // every model, optimizer and batch of the three stages freed
+    expect(JSON.parse(await readFile(join(genericOut, 'rm', 'done.json'), 'utf8'))).toMatchObject({ trainComparisons: 20, heldOutComparisons: 3 });
+    expect(JSON.parse(await readFile(join(genericOut, 'ppo', 'done.json'), 'utf8'))).toMatchObject({ prompts: 6 });
   });
 
   it('splits held-out items by seed and fits long records into the context', () => {
