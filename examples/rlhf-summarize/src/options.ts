@@ -3,9 +3,8 @@
 // Defaults follow the Stiennon et al. 2020 TL;DR set-up where the paper states a number, and the
 // library defaults (each with its source) otherwise.
 
-import { ppoLmDefaults } from '@attune/rlhf';
 import { rewardTrainerDefaults } from '@attune/reward-model';
-import { sftDefaults } from '@attune/rlhf';
+import { ppoLmDefaults, sftDefaults } from '@attune/rlhf';
 
 /**
  * The three stages, in execution order: supervised fine-tuning, reward model, PPO.
