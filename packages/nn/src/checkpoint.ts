@@ -5,7 +5,7 @@
  * written into a temporary sibling directory and renamed into place, so a crash never leaves a
  * half-written checkpoint; `checkpoint-<globalStep>` names sort by progress, as Hugging Face's.
  */
-import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { loadSafetensors, saveSafetensorsAsync } from './safetensors.js';
 import type { Tensor } from '@attune/tensor';
 
 /**
@@ -79,10 +79,10 @@ export async function saveCheckpoint(path: string, contents: CheckpointContents)
   await rm(temporary, { recursive: true, force: true });
   await mkdir(temporary);
   try {
-    await writeFile(join(temporary, 'model.safetensors'), saveSafetensors(contents.model));
+    await writeFile(join(temporary, 'model.safetensors'), await saveSafetensorsAsync(contents.model));
     await writeFile(join(temporary, 'config.json'), JSON.stringify(contents.config, null, 2) + '\n');
     await writeFile(join(temporary, 'trainer_state.json'), JSON.stringify(contents.trainerState) + '\n');
-    for (const [name, tensors] of Object.entries(contents.extraTensors ?? {})) await writeFile(join(temporary, `${name}.safetensors`), saveSafetensors(tensors));
+    for (const [name, tensors] of Object.entries(contents.extraTensors ?? {})) await writeFile(join(temporary, `${name}.safetensors`), await saveSafetensorsAsync(tensors));
     let previous: string | null = null;
     if (await stat(path).then(() => true, () => false)) {
       previous = join(parent, `.${basename(path)}.old-${process.pid}`);

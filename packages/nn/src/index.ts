@@ -64,6 +64,7 @@ export {
 } from './schedule.js';
 export {
   saveSafetensors,
+  saveSafetensorsAsync,
   loadSafetensors,
   saveFile,
   loadFile,

@@ -122,6 +122,25 @@ export function saveSafetensors(tensors: Record<string, Tensor> | ReadonlyMap<st
   return encode(host, metadata);
 }
 
+/**
+ * `saveSafetensors` for every backend: reads the tensors asynchronously (`await t.data()`), so
+ * tensors on the GPU serialise too.
+ *
+ * @example
+ * ```ts
+ * const bytes = await saveSafetensorsAsync(model.stateDict()); // model on WebGPU
+ * ```
+ */
+export async function saveSafetensorsAsync(tensors: Record<string, Tensor> | ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
+  checkMetadata(metadata);
+  const host: HostTensor[] = [];
+  for (const [name, t] of entriesOf(tensors)) {
+    checkEntry(name, t);
+    host.push({ name, dtype: t.dtype, shape: t.shape, data: await t.data() });
+  }
+  return encode(host, metadata);
+}
+
 interface HeaderEntry {
   name: string;
   dtype: SafetensorsDtype;
@@ -327,13 +346,7 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadSa
  * ```
  */
 export async function saveFile(path: string, tensors: Record<string, Tensor> | ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
-  checkMetadata(metadata);
-  const host: HostTensor[] = [];
-  for (const [name, t] of entriesOf(tensors)) {
-    checkEntry(name, t);
-    host.push({ name, dtype: t.dtype, shape: t.shape, data: await t.data() });
-  }
-  const bytes = encode(host, metadata);
+  const bytes = await saveSafetensorsAsync(tensors, metadata);
   const { writeFile, rename, rm } = await import('node:fs/promises');
   const temporary = `${path}.tmp-${process.pid}`;
   try {

@@ -5,8 +5,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispose, randn, scalar, tensor, zeros, type Tensor } from '@attune/tensor';
-import { Linear, loadFile, loadSafetensors, MLP, SafetensorsError, saveFile, saveSafetensors } from '../src/index.js';
+import { CpuBackend, dispose, randn, scalar, tensor, zeros, type Tensor } from '@attune/tensor';
+import { Linear, loadCheckpoint, loadFile, loadSafetensors, MLP, SafetensorsError, saveCheckpoint, saveFile, saveSafetensors, saveSafetensorsAsync } from '../src/index.js';
 import { expectClose } from './helpers.js';
 
 const FIXTURE = new URL('./fixtures/reference.safetensors', import.meta.url);
@@ -191,5 +191,31 @@ describe('files', () => {
     expect(() => new Linear(4, 2).loadStateDict(tensors)).toThrow(/size mismatch for "weight": copying a tensor of shape \[3, 4\] from the state dict, the shape in the current model is \[2, 4\]/);
     expect(() => new Linear(4, 3).loadStateDict(tensors)).toThrow(/dtype mismatch for "bias": the state dict holds int32, the current model expects float32/);
     dispose(tensors);
+  });
+});
+
+describe('asynchronous backends (WebGPU)', () => {
+  // A CPU backend without `readSync` behaves as the WebGPU backend does: only `await t.data()` reads.
+  class AsyncCpu extends CpuBackend {
+    override readonly name = 'cpu' as const;
+  }
+  const asyncCpu = new AsyncCpu() as CpuBackend;
+  (asyncCpu as unknown as { readSync?: unknown }).readSync = undefined;
+
+  it('saveSafetensorsAsync and saveCheckpoint read tensors asynchronously; saveSafetensors cannot', async () => {
+    const w = tensor([[1, 2], [3, 4]], { backend: asyncCpu });
+    const b = tensor([5, 6], { dtype: 'int32', backend: asyncCpu });
+    expect(() => saveSafetensors({ w })).toThrow(/asynchronous/);
+    const loaded = loadSafetensors(await saveSafetensorsAsync({ w, b }));
+    expect(Array.from(loaded.tensors.w!.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(loaded.tensors.b!.dtype).toBe('int32');
+    const root = await mkdtemp(join(tmpdir(), 'attune-async-ckpt-'));
+    try {
+      await saveCheckpoint(join(root, 'checkpoint-1'), { model: { w }, config: {}, trainerState: { step: 1 }, extraTensors: { optimizer: { b } } });
+      const checkpoint = await loadCheckpoint(join(root, 'checkpoint-1'), ['optimizer']);
+      expect(Array.from(checkpoint.model.w!.dataSync())).toEqual([1, 2, 3, 4]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
