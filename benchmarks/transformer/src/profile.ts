@@ -1,11 +1,13 @@
 // Where the Attune CPU step goes: times every backend method (wall clock, inclusive) over a few
 // training steps of the benchmark workload and prints them by total time. Nested calls (the fused
-// paths call matmul) are counted in both. Run: npx tsx --conditions=@attune/source src/profile.ts [steps]
+// paths call matmul) are counted in both. Run: npx tsx --conditions=@attune/source src/profile.ts [steps] [--shapes] [--threads n]
 import os from 'node:os';
-import { CpuBackend } from '@attune/tensor';
+import { CpuBackend, setNumThreads } from '@attune/tensor';
 import { createAttunePeer } from './peers/attune.js';
 
 const steps = Number(process.argv[2] ?? 10);
+const threadsFlag = process.argv.indexOf('--threads');
+if (threadsFlag > 0) setNumThreads(Number(process.argv[threadsFlag + 1]));
 const totals = new Map<string, { ms: number; calls: number }>();
 const proto = CpuBackend.prototype as unknown as Record<string, unknown>;
 let depth = 0;
@@ -19,7 +21,14 @@ for (const name of Object.getOwnPropertyNames(proto)) {
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } finally {
       depth--;
-      const key = depth > 0 ? `  (nested) ${name}` : name;
+      let key = depth > 0 ? `  (nested) ${name}` : name;
+      if (name === 'matmul' && process.argv.includes('--shapes')) {
+        const [, , batch, m, k, n, transA, transB] = args as number[];
+        key += ` ${batch}×${m}×${k}×${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
+      } else if (process.argv.includes('--shapes') && ['binary', 'unary', 'reduce', 'stridedCopy', 'concat'].includes(name)) {
+        const shapes = args.filter((a) => Array.isArray(a)).map((a) => `[${(a as number[]).join(',')}]`);
+        key += ` ${typeof args[0] === 'string' ? args[0] : ''} ${shapes.join(' ')} ${name === 'reduce' ? (args.slice(2, 5) as number[]).join(',') : ''}`;
+      }
       const entry = totals.get(key) ?? { ms: 0, calls: 0 };
       entry.ms += performance.now() - start;
       entry.calls++;

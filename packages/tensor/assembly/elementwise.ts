@@ -151,3 +151,54 @@ export function sumRows(x: usize, out: usize, rows: i32, cols: i32): void {
     }
   }
 }
+
+/** Op codes of `binary`, shared with the JavaScript side. */
+const BINARY_ADD = 0;
+const BINARY_SUB = 1;
+const BINARY_MUL = 2;
+
+// @ts-ignore: decorator
+@inline
+function binary4(op: i32, a: v128, b: v128): v128 {
+  if (op == BINARY_ADD) return f32x4.add(a, b);
+  if (op == BINARY_SUB) return f32x4.sub(a, b);
+  return f32x4.mul(a, b);
+}
+
+/**
+ * out[i] = a[i] op b[i] for same-length float32 operands (add, sub, mul: one rounding each, so the
+ * results equal JavaScript's double arithmetic rounded to float32); out may alias a or b.
+ */
+export function binary(op: i32, a: usize, b: usize, out: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const offset = <usize>i << 2;
+    v128.store(out + offset, binary4(op, v128.load(a + offset), v128.load(b + offset)));
+  }
+  for (; i < count; i++) {
+    const offset = <usize>i << 2;
+    store<f32>(out + offset, f32x4.extract_lane(binary4(op, f32x4.splat(load<f32>(a + offset)), f32x4.splat(load<f32>(b + offset))), 0));
+  }
+}
+
+/**
+ * out = the runs of `inner` contiguous floats of x at offset + i0·t0 + i1·t1 + i2·t2 (floats) for
+ * i0 < s0, i1 < s1, i2 < s2, in that order: a rank ≤ 4 strided copy whose last dim is contiguous
+ * (the head split / merge permutes around attention).
+ */
+export function gatherRuns(x: usize, out: usize, offset: i32, s0: i32, s1: i32, s2: i32, t0: i32, t1: i32, t2: i32, inner: i32): void {
+  const runBytes = <usize>inner << 2;
+  for (let i0 = 0; i0 < s0; i0++) {
+    for (let i1 = 0; i1 < s1; i1++) {
+      let p = x + ((<usize>(offset + i0 * t0 + i1 * t1)) << 2);
+      const step = <usize>t2 << 2;
+      for (let i2 = 0; i2 < s2; i2++) {
+        let j: usize = 0;
+        for (; j + 16 <= runBytes; j += 16) v128.store(out + j, v128.load(p + j));
+        for (; j < runBytes; j += 4) store<f32>(out + j, load<f32>(p + j));
+        out += runBytes;
+        p += step;
+      }
+    }
+  }
+}

@@ -17,7 +17,7 @@ export { softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from './soft
 export { layerNorm, layerNormBackward } from './layer_norm';
 export { adam } from './adam';
 export { attention, attentionBackward, attentionScratchFloats } from './attention';
-export { unary, activationBackward, addRowVector, sumRows } from './elementwise';
+export { unary, activationBackward, addRowVector, sumRows, binary, gatherRuns } from './elementwise';
 
 /** First byte after the compiler's static data; the JavaScript side lays out memory above it. */
 export function heapBase(): usize {

@@ -14,6 +14,8 @@ export interface FastKernels {
   addRowVector?(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   unary?(op: 'tanh' | 'sigmoid' | 'geluTanh' | 'exp', x: Float32Array, out: Float32Array, count: number): void;
+  binary?(op: 'add' | 'sub' | 'mul', a: Float32Array, b: Float32Array, out: Float32Array, count: number): void;
+  gatherRuns?(x: Float32Array, out: Float32Array, offset: number, sizes: readonly [number, number, number], strides: readonly [number, number, number], inner: number): void;
   activationBackward?(op: 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward', grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
@@ -31,6 +33,12 @@ export interface FastKernels {
 const FAST_ELEMENTWISE_MIN = 1024;
 const FAST_UNARY: ReadonlySet<UnaryOp> = new Set(['tanh', 'sigmoid', 'geluTanh', 'exp']);
 const FAST_BACKWARD: ReadonlySet<BinaryOp> = new Set(['tanhBackward', 'sigmoidBackward', 'geluTanhBackward']);
+const FAST_BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul']);
+/**
+ * Same-shape add/sub/mul and strided copies go to the SIMD kernels from this many elements: copying
+ * the operands into WebAssembly memory and back (~20 µs a MiB) then costs less than the JS loop saves.
+ */
+const FAST_ARITHMETIC_MIN = 16384;
 
 /** Contiguous runs up to this length are copied by a loop in stridedCopy, longer ones by subarray + set. */
 const STRIDED_SET_MIN = 64;
@@ -164,6 +172,11 @@ export class CpuBackend implements Backend<TypedArray> {
     if (fast?.activationBackward && FAST_BACKWARD.has(op) && typeof b !== 'number' && a.length === size && b.length === size && size >= FAST_ELEMENTWISE_MIN) {
       const out = this.alloc('float32', size) as Float32Array;
       fast.activationBackward(op as 'tanhBackward', a as Float32Array, b as Float32Array, out, size);
+      return out;
+    }
+    if (fast?.binary && FAST_BINARY.has(op) && outDtype === 'float32' && typeof b !== 'number' && size >= FAST_ARITHMETIC_MIN && a.length === size && b.length === size && a instanceof Float32Array && b instanceof Float32Array) {
+      const out = this.alloc('float32', size) as Float32Array;
+      fast.binary(op as 'add', a, b, out, size);
       return out;
     }
     const out = this.alloc(outDtype, size);
@@ -552,6 +565,13 @@ export class CpuBackend implements Backend<TypedArray> {
     const last = rank - 1;
     const inner = shape[last];
     const innerStride = st[last];
+    const fast = this.fast;
+    if (rank <= 4 && innerStride === 1 && inner <= STRIDED_SET_MIN && fast?.gatherRuns && dtype === 'float32' && size >= FAST_ARITHMETIC_MIN) {
+      const sizes: [number, number, number] = [rank === 4 ? shape[0] : 1, rank >= 3 ? shape[rank - 3] : 1, rank >= 2 ? shape[rank - 2] : 1];
+      const steps: [number, number, number] = [rank === 4 ? st[0] : 0, rank >= 3 ? st[rank - 3] : 0, rank >= 2 ? st[rank - 2] : 0];
+      fast.gatherRuns(x as Float32Array, out as Float32Array, offset, sizes, steps, inner);
+      return out;
+    }
     if (rank <= 4 && innerStride === 1 && inner <= STRIDED_SET_MIN) {
       // The head split/merge permutes of attention: short contiguous runs, copied by a loop
       // (subarray + set costs ~50 ns a call whatever the length) with the outer dims unrolled.

@@ -7,9 +7,9 @@
 // The module is compiled and instantiated synchronously on first use.
 
 import { availableParallelism } from './parallelism';
-import { createKernelRuntime, type ActivationBackwardOp, type ElementwiseUnaryOp, type KernelRuntime } from './runtime';
+import { createKernelRuntime, type ActivationBackwardOp, type ElementwiseBinaryOp, type ElementwiseUnaryOp, type KernelRuntime } from './runtime';
 
-export type { ActivationBackwardOp, ElementwiseUnaryOp, KernelVariant } from './runtime';
+export type { ActivationBackwardOp, ElementwiseBinaryOp, ElementwiseUnaryOp, KernelVariant } from './runtime';
 
 /** The kernels the CPU backend calls. All arrays are dense, row-major float32. */
 export interface WasmKernels {
@@ -26,6 +26,13 @@ export interface WasmKernels {
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void;
   /** out[i] = an activation's gradient from the upstream gradient and the saved output (tanh, sigmoid) or input (GELU). */
   activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
+  /** out[i] = a[i] op b[i] for same-length operands (add, sub, mul), rounded exactly as the JS loops; out may be a or b. */
+  binary(op: ElementwiseBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, count: number): void;
+  /**
+   * out = the runs of `inner` contiguous floats of x at offset + i0·strides[0] + i1·strides[1] + i2·strides[2]
+   * for i0 < sizes[0], i1 < sizes[1], i2 < sizes[2] in order: a strided copy of rank ≤ 4 with a contiguous last dim.
+   */
+  gatherRuns(x: Float32Array, out: Float32Array, offset: number, sizes: readonly [number, number, number], strides: readonly [number, number, number], inner: number): void;
   /** x[r, :] += bias for every row of a rows x cols matrix, in place (a linear layer's bias). */
   addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   /** out[j] = sum over rows of x[r, j] (a bias gradient), with blockwise float32 accumulation. */

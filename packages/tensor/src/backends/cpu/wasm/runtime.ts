@@ -49,6 +49,8 @@ interface KernelExports {
   unary(op: number, x: number, out: number, count: number): void;
   activationBackward(op: number, g: number, saved: number, out: number, count: number): void;
   addRowVector(x: number, bias: number, rows: number, cols: number): void;
+  binary(op: number, a: number, b: number, out: number, count: number): void;
+  gatherRuns(x: number, out: number, offset: number, s0: number, s1: number, s2: number, t0: number, t1: number, t2: number, inner: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
   attentionScratchFloats(lengthK: number, headSize: number, valueSize: number): number;
   attention(
@@ -72,6 +74,9 @@ const UNARY_OP_CODES: Record<ElementwiseUnaryOp, number> = { tanh: 0, sigmoid: 1
 /** Fused activation gradients with a SIMD kernel; codes match the module's. */
 export type ActivationBackwardOp = 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward';
 const BACKWARD_OP_CODES: Record<ActivationBackwardOp, number> = { tanhBackward: 0, sigmoidBackward: 1, geluTanhBackward: 2 };
+/** Same-shape float32 arithmetic with a SIMD kernel; codes match the module's. */
+export type ElementwiseBinaryOp = 'add' | 'sub' | 'mul';
+const BINARY_OP_CODES: Record<ElementwiseBinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 
 const PAGE_BYTES = 65536;
 /** The module declares this maximum; a smaller one is tried if the engine cannot reserve it. */
@@ -426,6 +431,22 @@ export class KernelRuntime implements WasmKernels {
 
   activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void {
     this.inPlaceWith(grad, count, saved, count, out, (g, y) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, g, count));
+  }
+
+  binary(op: ElementwiseBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, count: number): void {
+    this.inPlaceWith(a, count, b, count, out, (aPointer, bPointer) => this.local.exports.binary(BINARY_OP_CODES[op], aPointer, bPointer, aPointer, count));
+  }
+
+  gatherRuns(x: Float32Array, out: Float32Array, offset: number, sizes: readonly [number, number, number], strides: readonly [number, number, number], inner: number): void {
+    const count = sizes[0] * sizes[1] * sizes[2] * inner;
+    if (count <= 0) return;
+    const heap = this.local;
+    const xPointer = heap.dataOffset;
+    const outPointer = alignUp(xPointer + x.length * 4, 16);
+    heap.reserve(outPointer + count * 4);
+    heap.copyIn(x, x.length, xPointer);
+    heap.exports.gatherRuns(xPointer, outPointer, offset, sizes[0], sizes[1], sizes[2], strides[0], strides[1], strides[2], inner);
+    heap.copyOut(outPointer, out, count);
   }
 
   addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {
