@@ -2,7 +2,7 @@
 // modules with PyTorch's dotted names (`fc1.weight`, `0.bias`), train/eval mode, state dicts
 // and disposal of everything it holds.
 
-import { clone, keep, noGrad, type Tensor } from '@attune/tensor';
+import { clone, keep, noGrad, tensor, type Tensor } from '@attune/tensor';
 
 /** Parameters and persistent buffers by dotted name, as `torch.nn.Module.state_dict()`. */
 export type StateDict = Record<string, Tensor>;
@@ -359,8 +359,8 @@ export abstract class Module<Input extends unknown[] = [Tensor], Output = Tensor
         errors.push(`size mismatch for "${key}": copying a tensor of shape [${value.shape.join(', ')}] from the state dict, the shape in the current model is [${target.shape.join(', ')}].`);
       } else if (value.dtype !== target.dtype) {
         errors.push(`dtype mismatch for "${key}": the state dict holds ${value.dtype}, the current model expects ${target.dtype}.`);
-      } else if (value.backend !== target.backend) {
-        errors.push(`backend mismatch for "${key}": the state dict's tensor is on '${value.backend.name}', the model's on '${target.backend.name}'.`);
+      } else if (value.backend !== target.backend && !value.backend.readSync) {
+        errors.push(`backend mismatch for "${key}": the state dict's tensor is on '${value.backend.name}', which reads only asynchronously, the model's on '${target.backend.name}' (move it first: await t.to(backend)).`);
       }
     }
     if (errors.length > 0) throw new Error(`Error(s) in loading state dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
@@ -369,7 +369,9 @@ export abstract class Module<Input extends unknown[] = [Tensor], Output = Tensor
         const value = entries.get(key);
         if (value === undefined) continue;
         // A private copy: the optimizer updates parameters in place, which must not write into the caller's tensor.
-        const copy = clone(value);
+        // From a synchronous backend (a checkpoint read on the CPU) into another one (a model on WebGPU), the
+        // copy is an upload of the host values.
+        const copy = value.backend === target.backend ? clone(value) : tensor(value.dataSync(), { shape: value.shape, dtype: value.dtype, backend: target.backend });
         target.assign_(copy);
         copy.dispose();
       }

@@ -1,7 +1,7 @@
 // Module: registration, PyTorch-style names, modes, state dicts, disposal.
 
 import { describe, expect, it } from 'vitest';
-import { memory, noGrad, ones, randn, tensor, tidy, tril, zeros, type Tensor } from '@attune/tensor';
+import { CpuBackend, memory, noGrad, ones, randn, tensor, tidy, tril, zeros, type Tensor } from '@attune/tensor';
 import { Dropout, LayerNorm, Linear, MLP, Module, Sequential, Tanh } from '../src/index.js';
 import { expectClose } from './helpers.js';
 
@@ -183,5 +183,20 @@ describe('dispose', () => {
     tidy(() => other.forward(randn([3, 4])).sum().backward());
     other.dispose();
     expect(memory().numTensors).toBe(clean);
+  });
+});
+
+describe('loadStateDict across backends', () => {
+  it('uploads a state dict read on the CPU into a model on another backend; refuses an asynchronous source by name', async () => {
+    const other = new CpuBackend(); // stands in for WebGPU: a different backend object
+    const source = new Linear(3, 2);
+    const target = new Linear(3, 2, { backend: other });
+    target.loadStateDict(source.stateDict());
+    expect(target.weight.backend).toBe(other);
+    expect(Array.from(await target.weight.data())).toEqual(Array.from(await source.weight.data()));
+    const asyncSource = new CpuBackend();
+    (asyncSource as unknown as { readSync?: unknown }).readSync = undefined;
+    const onAsync = new Linear(3, 2, { backend: asyncSource });
+    expect(() => source.loadStateDict(onAsync.stateDict())).toThrow(/backend mismatch for "weight".*reads only asynchronously.*await t\.to\(backend\)/);
   });
 });
