@@ -2,10 +2,7 @@
 // reward model → PPO → report. A stage whose `done.json` exists is skipped; an unfinished one
 // resumes from its newest checkpoint; a stage stopped early (`stopAfterSteps`) ends the call.
 
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { saveCheckpoint } from '@attune/nn';
-import { manualSeed, tensor, useBackend } from '@attune/tensor';
+import { manualSeed, useBackend } from '@attune/tensor';
 import { loadTokenizer } from '@attune/transformer';
 import { resolveOptions, STAGES, type StageName, type SummarizeInput, type SummarizeOptions } from './options.js';
 import { runPPOStage } from './ppo.js';
@@ -47,26 +44,6 @@ export interface SummarizeResult {
   reportPath: string;
 }
 
-/**
- * Why a checkpoint cannot be written from the active backend, or null when it can. The SFT and PPO
- * trainers save through @attune/nn `saveCheckpoint`, which reads tensors synchronously: an
- * asynchronous backend (WebGPU) throws there, after the first checkpoint interval's work. This
- * writes one small checkpoint under `<out>/` up front instead.
- */
-async function checkpointWriteProblem(out: string): Promise<string | null> {
-  const probe = join(out, `.checkpoint-probe-${process.pid}`);
-  const t = tensor([0]);
-  try {
-    await saveCheckpoint(probe, { model: { probe: t }, config: {}, trainerState: {} });
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    t.dispose();
-    await rm(probe, { recursive: true, force: true });
-  }
-}
-
 const RUNNERS: Record<StageName, (context: StageContext) => Promise<StageOutcome>> = { sft: runSFTStage, rm: runRewardStage, ppo: runPPOStage };
 
 /**
@@ -79,16 +56,10 @@ const RUNNERS: Record<StageName, (context: StageContext) => Promise<StageOutcome
  * ```
  */
 export async function runSummarize(input: SummarizeInput, hooks: SummarizeHooks = {}): Promise<SummarizeResult> {
-  // 1. Options, backend (one that can write the stages' checkpoints), seed.
+  // 1. Options, backend, seed.
   const options = resolveOptions(input);
   const run = new RunDir(options.out, { quiet: options.quiet, keepCheckpoints: options.keepCheckpoints });
-  let { message: backend } = await useBackend(options.backend);
-  const checkpointProblem = await checkpointWriteProblem(options.out);
-  if (checkpointProblem !== null) {
-    if (options.backend !== 'auto') throw new Error(`--backend ${options.backend}: the trainers cannot write resume checkpoints from this backend (${checkpointProblem}); use --backend cpu`);
-    run.print(`[rlhf-summarize] ${backend}, but checkpoints cannot be written from it (${checkpointProblem}): using the CPU`);
-    backend = (await useBackend('cpu')).message;
-  }
+  const { message: backend } = await useBackend(options.backend);
   manualSeed(options.seed); // the global generator: dropout masks, when dropout > 0
   run.print(`[rlhf-summarize] ${backend}; stages ${options.stages.join(', ')} into ${options.out}`);
 
