@@ -313,6 +313,14 @@ export function attention(
   q: usize, k: usize, v: usize, out: usize, logSumExp: usize,
   batch: i32, lengthQ: i32, lengthK: i32, headSize: i32, valueSize: i32, scale: f32, causal: i32, scratch: usize,
 ): void {
+  attentionItems(q, k, v, out, logSumExp, 0, batch, lengthQ, lengthK, headSize, valueSize, scale, causal, scratch);
+}
+
+/** `attention` for batch items [itemStart, itemEnd) only (a thread's share). */
+function attentionItems(
+  q: usize, k: usize, v: usize, out: usize, logSumExp: usize,
+  itemStart: i32, itemEnd: i32, lengthQ: i32, lengthK: i32, headSize: i32, valueSize: i32, scale: f32, causal: i32, scratch: usize,
+): void {
   const padded = (lengthK + 3) & ~3;
   const widest = (max(headSize, valueSize) + 3) & ~3;
   const keysT = scratch;
@@ -321,7 +329,7 @@ export function attention(
   const dummyRow = zeroRow + (<usize>widest << 2);
   zeroRange(zeroRow, 0, widest);
   const pRow = <usize>padded << 2;
-  for (let b = 0; b < batch; b++) {
+  for (let b = itemStart; b < itemEnd; b++) {
     const qb = q + ((<usize>b * lengthQ * headSize) << 2);
     const kb = k + ((<usize>b * lengthK * headSize) << 2);
     const vb = v + ((<usize>b * lengthK * valueSize) << 2);
@@ -371,6 +379,14 @@ export function attentionBackward(
   q: usize, k: usize, v: usize, out: usize, logSumExp: usize, dOut: usize, dq: usize, dk: usize, dv: usize,
   batch: i32, lengthQ: i32, lengthK: i32, headSize: i32, valueSize: i32, scale: f32, causal: i32, scratch: usize,
 ): void {
+  attentionBackwardItems(q, k, v, out, logSumExp, dOut, dq, dk, dv, 0, batch, lengthQ, lengthK, headSize, valueSize, scale, causal, scratch);
+}
+
+/** `attentionBackward` for batch items [itemStart, itemEnd) only (a thread's share). */
+function attentionBackwardItems(
+  q: usize, k: usize, v: usize, out: usize, logSumExp: usize, dOut: usize, dq: usize, dk: usize, dv: usize,
+  itemStart: i32, itemEnd: i32, lengthQ: i32, lengthK: i32, headSize: i32, valueSize: i32, scale: f32, causal: i32, scratch: usize,
+): void {
   const padded = (lengthK + 3) & ~3;
   const widest = (max(headSize, valueSize) + 3) & ~3;
   const keysT = scratch;
@@ -381,11 +397,9 @@ export function attentionBackward(
   const zeroRow = grads + <usize>ROWS * pRow;
   const dummyRow = zeroRow + (<usize>widest << 2);
   zeroRange(zeroRow, 0, widest);
-  zeroRange(dk, 0, batch * lengthK * headSize);
-  zeroRange(dv, 0, batch * lengthK * valueSize);
   const qRow = <usize>headSize << 2;
   const oRow = <usize>valueSize << 2;
-  for (let b = 0; b < batch; b++) {
+  for (let b = itemStart; b < itemEnd; b++) {
     const qb = q + ((<usize>b * lengthQ * headSize) << 2);
     const kb = k + ((<usize>b * lengthK * headSize) << 2);
     const vb = v + ((<usize>b * lengthK * valueSize) << 2);
@@ -395,6 +409,8 @@ export function attentionBackward(
     const dqb = dq + ((<usize>b * lengthQ * headSize) << 2);
     const dkb = dk + ((<usize>b * lengthK * headSize) << 2);
     const dvb = dv + ((<usize>b * lengthK * valueSize) << 2);
+    zeroRange(dkb, 0, lengthK * headSize);
+    zeroRange(dvb, 0, lengthK * valueSize);
     transposeInto(kb, lengthK, headSize, keysT, padded);
     transposeInto(vb, lengthK, valueSize, valuesT, padded);
     for (let i0 = 0; i0 < lengthQ; i0 += ROWS) {
@@ -437,5 +453,29 @@ export function attentionBackward(
       scatterRows(grads, padded, keysBlock, q0, q1, q2, q3, dkb, headSize);
       scatterRows(probs, padded, keysBlock, g0, g1, g2, g3, dvb, valueSize);
     }
+  }
+}
+
+/** Job kinds of `attentionJob` (matmulClaimRows hands them plan codes ATTENTION_PLAN + kind). */
+const JOB_FORWARD = 0;
+
+/**
+ * Runs batch items [itemStart, itemEnd) of an attention job described by the i32 words at `params`:
+ * q, k, v, out, logSumExp, dOut, dq, dk, dv, lengthQ, lengthK, headSize, valueSize, scale (f32
+ * bits), causal (dOut, dq, dk, dv unused forward). Worker threads run it through matmulClaimRows.
+ */
+export function attentionJob(kind: i32, params: usize, itemStart: i32, itemEnd: i32, scratch: usize): void {
+  const q = <usize>load<i32>(params), k = <usize>load<i32>(params, 4), v = <usize>load<i32>(params, 8);
+  const out = <usize>load<i32>(params, 12), logSumExp = <usize>load<i32>(params, 16);
+  const lengthQ = load<i32>(params, 36), lengthK = load<i32>(params, 40);
+  const headSize = load<i32>(params, 44), valueSize = load<i32>(params, 48);
+  const scale = load<f32>(params, 52), causal = load<i32>(params, 56);
+  if (kind == JOB_FORWARD) {
+    attentionItems(q, k, v, out, logSumExp, itemStart, itemEnd, lengthQ, lengthK, headSize, valueSize, scale, causal, scratch);
+  } else {
+    attentionBackwardItems(
+      q, k, v, out, logSumExp, <usize>load<i32>(params, 20), <usize>load<i32>(params, 24), <usize>load<i32>(params, 28), <usize>load<i32>(params, 32),
+      itemStart, itemEnd, lengthQ, lengthK, headSize, valueSize, scale, causal, scratch,
+    );
   }
 }

@@ -17,6 +17,7 @@
 // GFLOP/s (the kernel alone, from L1, ~45), 6x8 ~26; the relaxed-SIMD build (fused multiply-add,
 // where the engine has it) ~49 with the same 4x8 shape.
 
+import { attentionJob } from './attention';
 import { horizontalSum, madd } from './simd';
 
 /** Rows of a micro-tile (height of a packed A panel). */
@@ -43,6 +44,12 @@ const PLAN_PACKED: i32 = 0;
 const PLAN_DIRECT: i32 = 1;
 const PLAN_DIRECT_TRANSPOSED: i32 = 2;
 const PLAN_DOT: i32 = 3;
+/**
+ * Not matmul plans: matmulClaimRows given ATTENTION_PLAN + kind runs `attentionJob(kind, a, …)` on
+ * the claimed "rows", which are then batch items (attention forward 0, backward 1), so the worker
+ * threads can split fused attention as they split products.
+ */
+export const ATTENTION_PLAN: i32 = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Packed path
@@ -593,8 +600,8 @@ export function matmulClaimRows(
       participated = true;
       atomic.add<i32>(done + 4, 1);
     }
-    runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride,
-      start, end, scratch);
+    if (plan >= ATTENTION_PLAN) attentionJob(plan - ATTENTION_PLAN, a, start, end, scratch);
+    else runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride, start, end, scratch);
     computed += end - start;
     if (atomic.add<i32>(done, end - start) + (end - start) >= rows) atomic.notify(done, 1);
   }

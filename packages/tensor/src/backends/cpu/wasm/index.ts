@@ -164,3 +164,15 @@ export function wasmKernelVariant(): 'relaxed-simd' | 'simd' | null {
 export function wasmMatmulThreadsUsed(): number {
   return runtime?.lastMatmulThreads ?? 0;
 }
+
+/**
+ * Threads (main thread included) that took part in the most recent fused attention kernel call; 0
+ * before any. For tests and benchmarks.
+ *
+ * @example
+ * kernels.attention(q, k, v, out, lse, 32, 128, 128, 32, 32, 0.18, true);
+ * console.log(wasmAttentionThreadsUsed()); // 2 on two cores once the workers are up
+ */
+export function wasmAttentionThreadsUsed(): number {
+  return runtime?.lastAttentionThreads ?? 0;
+}

@@ -119,6 +119,13 @@ function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
+/** matmulClaimRows runs attentionJob for plan codes from this one (the module's ATTENTION_PLAN) on. */
+const ATTENTION_PLAN = 16;
+const ATTENTION_FORWARD = 0;
+const ATTENTION_BACKWARD = 1;
+/** Words of the attention job's parameter block (see assembly/attention.ts attentionJob). */
+const ATTENTION_PARAM_WORDS = 16;
+
 /** Which of the two builds this engine runs: the relaxed-SIMD one (fused multiply-add) or the plain SIMD one. */
 export type KernelVariant = 'relaxed-simd' | 'simd';
 
@@ -186,6 +193,11 @@ class KernelHeap {
     this.view = new Float32Array(this.memory.buffer);
   }
 
+  /** An int32 view of `count` words at `pointer` (valid until the memory next grows). */
+  int32View(pointer: number, count: number): Int32Array {
+    return new Int32Array(this.memory.buffer, pointer, count);
+  }
+
   /** Zero-fills `count` floats at `pointer`. */
   zero(pointer: number, count: number): void {
     this.view.fill(0, pointer >>> 2, (pointer >>> 2) + count);
@@ -227,6 +239,8 @@ export class KernelRuntime implements WasmKernels {
   private threads: number;
   /** Threads (main included) the most recent matmul ran on. */
   lastMatmulThreads = 0;
+  /** Threads (main included) that took part in the most recent fused attention (forward or backward). */
+  lastAttentionThreads = 0;
   /** Consecutive split matmuls that did not beat one thread, and until when splitting pauses. */
   private contentionStrikes = 0;
   private splitPausedUntil = 0;
@@ -234,6 +248,9 @@ export class KernelRuntime implements WasmKernels {
   splitPauses = 0;
   /** Argument block reused for every threaded matmul. */
   private readonly claimArguments = new Int32Array(CLAIM_ARGUMENT_COUNT);
+  /** A float32's bits as an int32, for the attention parameter block. */
+  private readonly scaleBits = new Float32Array(1);
+  private readonly scaleBitsInt = new Int32Array(this.scaleBits.buffer);
 
   constructor(
     private readonly api: WebAssemblyNamespace,
@@ -541,24 +558,7 @@ export class KernelRuntime implements WasmKernels {
     batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
   ): void {
     if (batch <= 0 || lengthQ <= 0) return;
-    const heap = this.local;
-    const qCount = batch * lengthQ * headSize;
-    const kCount = batch * lengthK * headSize;
-    const vCount = batch * lengthK * valueSize;
-    const outCount = batch * lengthQ * valueSize;
-    const qPointer = heap.dataOffset;
-    const kPointer = alignUp(qPointer + qCount * 4, 16);
-    const vPointer = alignUp(kPointer + kCount * 4, 16);
-    const outPointer = alignUp(vPointer + vCount * 4, 16);
-    const lsePointer = alignUp(outPointer + outCount * 4, 16);
-    const scratchPointer = alignUp(lsePointer + batch * lengthQ * 4, 16);
-    heap.reserve(scratchPointer + heap.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4);
-    heap.copyIn(q, qCount, qPointer);
-    heap.copyIn(k, kCount, kPointer);
-    heap.copyIn(v, vCount, vPointer);
-    heap.exports.attention(qPointer, kPointer, vPointer, outPointer, lsePointer, batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer);
-    heap.copyOut(outPointer, out, outCount);
-    heap.copyOut(lsePointer, logSumExp, batch * lengthQ);
+    this.attentionJob(ATTENTION_FORWARD, batch, lengthQ, lengthK, headSize, valueSize, scale, causal, [q, k, v, null, null, null], [out, logSumExp, null, null, null, null]);
   }
 
   attentionBackward(
@@ -566,36 +566,84 @@ export class KernelRuntime implements WasmKernels {
     dq: Float32Array, dk: Float32Array, dv: Float32Array,
     batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
   ): void {
-    const heap = this.local;
+    if (batch <= 0) return;
+    this.attentionJob(ATTENTION_BACKWARD, batch, lengthQ, lengthK, headSize, valueSize, scale, causal, [q, k, v, out, logSumExp, dOut], [null, null, null, dq, dk, dv]);
+  }
+
+  /**
+   * Runs attention forward or backward over `batch` items: copies the inputs in, lays out the job's
+   * parameter block (the module's attentionJob words) and runs it on this thread, or, when the
+   * product is large enough and threads are up, on the pool, batch items claimed like matmul rows.
+   * inputs: q, k, v, out, logSumExp, dOut (the last three backward only); outputs, in the same
+   * order from out on: out, logSumExp, dOut (never), dq, dk, dv — null where not written.
+   */
+  private attentionJob(
+    kind: number, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean,
+    inputs: readonly (Float32Array | null)[], outputs: readonly (Float32Array | null)[],
+  ): void {
     const qCount = batch * lengthQ * headSize;
     const kCount = batch * lengthK * headSize;
     const vCount = batch * lengthK * valueSize;
     const outCount = batch * lengthQ * valueSize;
-    if (batch <= 0) return;
-    const qPointer = heap.dataOffset;
-    const kPointer = alignUp(qPointer + qCount * 4, 16);
-    const vPointer = alignUp(kPointer + kCount * 4, 16);
-    const outPointer = alignUp(vPointer + vCount * 4, 16);
-    const dOutPointer = alignUp(outPointer + outCount * 4, 16);
-    const lsePointer = alignUp(dOutPointer + outCount * 4, 16);
-    const dqPointer = alignUp(lsePointer + batch * lengthQ * 4, 16);
-    const dkPointer = alignUp(dqPointer + qCount * 4, 16);
-    const dvPointer = alignUp(dkPointer + kCount * 4, 16);
-    const scratchPointer = alignUp(dvPointer + vCount * 4, 16);
-    heap.reserve(scratchPointer + heap.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4);
-    heap.copyIn(q, qCount, qPointer);
-    heap.copyIn(k, kCount, kPointer);
-    heap.copyIn(v, vCount, vPointer);
-    heap.copyIn(out, outCount, outPointer);
-    heap.copyIn(dOut, outCount, dOutPointer);
-    heap.copyIn(logSumExp, batch * lengthQ, lsePointer);
-    heap.exports.attentionBackward(
-      qPointer, kPointer, vPointer, outPointer, lsePointer, dOutPointer, dqPointer, dkPointer, dvPointer,
-      batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer,
-    );
-    heap.copyOut(dqPointer, dq, qCount);
-    heap.copyOut(dkPointer, dk, kCount);
-    heap.copyOut(dvPointer, dv, vCount);
+    const lseCount = batch * lengthQ;
+    // q, k, v, out, logSumExp, dOut, dq, dk, dv: the parameter block's order.
+    const counts = [qCount, kCount, vCount, outCount, lseCount, kind === ATTENTION_FORWARD ? 0 : outCount, kind === ATTENTION_FORWARD ? 0 : qCount, kind === ATTENTION_FORWARD ? 0 : kCount, kind === ATTENTION_FORWARD ? 0 : vCount];
+    const scratchBytes = this.local.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4;
+    const flops = (kind === ATTENTION_FORWARD ? 4 : 10) * batch * lengthQ * lengthK * Math.max(headSize, valueSize) * (causal ? 0.5 : 1);
+    let workers = 0;
+    let shared: SharedSide | null = null;
+    if (this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && batch >= 2 && scratchBytes <= this.scratchBytes && performance.now() >= this.splitPausedUntil) {
+      const wanted = Math.min(this.threads, batch) - 1;
+      shared = this.sharedSide();
+      if (shared) workers = Math.min(wanted, shared.pool.ensureWorkers(this.threads - 1));
+    }
+    const heap = workers > 0 ? shared!.heap : this.local;
+    if (workers > 0) shared!.pool.wake(workers);
+    const pointers: number[] = [];
+    let next = alignUp(heap.dataOffset + ATTENTION_PARAM_WORDS * 4, 16);
+    for (const count of counts) {
+      pointers.push(next);
+      next = alignUp(next + count * 4, 16);
+    }
+    const scratchPointer = alignUp(next, 64);
+    heap.reserve(scratchPointer + (workers + 1) * Math.max(scratchBytes, workers > 0 ? this.scratchBytes : 0));
+    for (let i = 0; i < inputs.length; i++) if (inputs[i]) heap.copyIn(inputs[i]!, counts[i], pointers[i]);
+    if (workers === 0) {
+      this.lastAttentionThreads = 1;
+      if (kind === ATTENTION_FORWARD) {
+        heap.exports.attention(pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer);
+      } else {
+        heap.exports.attentionBackward(
+          pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], pointers[5], pointers[6], pointers[7], pointers[8],
+          batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer,
+        );
+      }
+    } else {
+      const { pool, controlOffset } = shared!;
+      const params = heap.int32View(heap.dataOffset, ATTENTION_PARAM_WORDS);
+      for (let i = 0; i < 9; i++) params[i] = pointers[i];
+      params[9] = lengthQ; params[10] = lengthK; params[11] = headSize; params[12] = valueSize;
+      this.scaleBits[0] = scale;
+      params[13] = this.scaleBitsInt[0];
+      params[14] = causal ? 1 : 0;
+      const claimsPointer = controlOffset + CLAIMS_OFFSET;
+      const donePointer = controlOffset + DONE_OFFSET;
+      const args = this.claimArguments;
+      args.fill(0);
+      args[0] = ATTENTION_PLAN + kind; args[1] = heap.dataOffset; args[13] = batch; args[14] = claimsPointer;
+      const tag = pool.nextTag();
+      const chunk = Math.max(1, Math.floor(batch / ((workers + 1) * 4)));
+      args[15] = tag; args[16] = chunk; args[17] = donePointer;
+      pool.publish(args, scratchPointer, this.scratchBytes, workers, () => heap.exports.matmulOpenClaims(claimsPointer, tag, donePointer));
+      const started = performance.now();
+      const mainItems = heap.exports.matmulClaimRows(
+        ATTENTION_PLAN + kind, heap.dataOffset, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, batch, claimsPointer, tag, chunk, donePointer, scratchPointer,
+      );
+      const mainFinished = performance.now();
+      this.lastAttentionThreads = pool.waitDone(batch);
+      if (pool.runningCount(workers) === workers) this.noteSplitOutcome(mainItems, batch, mainFinished - started, performance.now() - started);
+    }
+    for (let i = 0; i < outputs.length; i++) if (outputs[i]) heap.copyOut(pointers[3 + i], outputs[i]!, counts[3 + i]);
   }
 
   adam(
