@@ -202,3 +202,23 @@ export function gatherRuns(x: usize, out: usize, offset: i32, s0: i32, s1: i32, 
     }
   }
 }
+
+/** Elements per item of an elementwise job split across threads. */
+const JOB_BLOCK: i32 = 8192;
+
+/**
+ * Elements [itemStart · 8192, itemEnd · 8192) ∩ [0, count) of an elementwise job described by the
+ * i32 words at `params`: kind (0 unary, 1 activationBackward), op code, x (or the gradient), saved
+ * (backward only), out, count. Worker threads run it through matmulClaimRows.
+ */
+export function elementwiseJob(params: usize, itemStart: i32, itemEnd: i32): void {
+  const kind = load<i32>(params), op = load<i32>(params, 4);
+  const x = <usize>load<i32>(params, 8), saved = <usize>load<i32>(params, 12), out = <usize>load<i32>(params, 16);
+  const count = load<i32>(params, 20);
+  const start = itemStart * JOB_BLOCK;
+  const end = min(count, itemEnd * JOB_BLOCK);
+  if (start >= end) return;
+  const offset = <usize>start << 2;
+  if (kind == 0) unary(op, x + offset, out + offset, end - start);
+  else activationBackward(op, x + offset, saved + offset, out + offset, end - start);
+}

@@ -18,6 +18,7 @@
 // where the engine has it) ~49 with the same 4x8 shape.
 
 import { attentionJob } from './attention';
+import { elementwiseJob } from './elementwise';
 import { horizontalSum, madd } from './simd';
 
 /** Rows of a micro-tile (height of a packed A panel). */
@@ -50,6 +51,8 @@ const PLAN_DOT: i32 = 3;
  * threads can split fused attention as they split products.
  */
 export const ATTENTION_PLAN: i32 = 16;
+/** Likewise ELEMENTWISE_PLAN runs `elementwiseJob(a, …)` on claimed blocks of 8192 elements. */
+export const ELEMENTWISE_PLAN: i32 = 32;
 
 // ---------------------------------------------------------------------------------------------
 // Packed path
@@ -600,7 +603,8 @@ export function matmulClaimRows(
       participated = true;
       atomic.add<i32>(done + 4, 1);
     }
-    if (plan >= ATTENTION_PLAN) attentionJob(plan - ATTENTION_PLAN, a, start, end, scratch);
+    if (plan >= ELEMENTWISE_PLAN) elementwiseJob(a, start, end);
+    else if (plan >= ATTENTION_PLAN) attentionJob(plan - ATTENTION_PLAN, a, start, end, scratch);
     else runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride, start, end, scratch);
     computed += end - start;
     if (atomic.add<i32>(done, end - start) + (end - start) >= rows) atomic.notify(done, 1);

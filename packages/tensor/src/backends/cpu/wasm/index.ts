@@ -166,13 +166,13 @@ export function wasmMatmulThreadsUsed(): number {
 }
 
 /**
- * Threads (main thread included) that took part in the most recent fused attention kernel call; 0
- * before any. For tests and benchmarks.
+ * Threads (main thread included) that took part in the most recent fused attention or activation
+ * (unary, activationBackward) kernel call; 0 before any. For tests and benchmarks.
  *
  * @example
  * kernels.attention(q, k, v, out, lse, 32, 128, 128, 32, 32, 0.18, true);
- * console.log(wasmAttentionThreadsUsed()); // 2 on two cores once the workers are up
+ * console.log(wasmJobThreadsUsed()); // 2 on two cores once the workers are up
  */
-export function wasmAttentionThreadsUsed(): number {
-  return runtime?.lastAttentionThreads ?? 0;
+export function wasmJobThreadsUsed(): number {
+  return runtime?.lastJobThreads ?? 0;
 }

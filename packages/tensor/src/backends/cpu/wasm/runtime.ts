@@ -123,8 +123,16 @@ function alignUp(value: number, alignment: number): number {
 const ATTENTION_PLAN = 16;
 const ATTENTION_FORWARD = 0;
 const ATTENTION_BACKWARD = 1;
-/** Words of the attention job's parameter block (see assembly/attention.ts attentionJob). */
-const ATTENTION_PARAM_WORDS = 16;
+/** Words of a pool job's parameter block (assembly/attention.ts attentionJob, assembly/elementwise.ts elementwiseJob). */
+const JOB_PARAM_WORDS = 16;
+/** matmulClaimRows runs elementwiseJob for this plan code (the module's ELEMENTWISE_PLAN), on blocks of ELEMENTWISE_BLOCK elements. */
+const ELEMENTWISE_PLAN = 32;
+const ELEMENTWISE_BLOCK = 8192;
+/**
+ * Activations (and their gradients) from this many elements split across the threads: GPT-2's GELU
+ * costs ~3 ns an element on one core, so 64Ki elements are ~0.2 ms of work, well above a wake-up.
+ */
+const PARALLEL_MIN_ELEMENTS = 65536;
 
 /** Which of the two builds this engine runs: the relaxed-SIMD one (fused multiply-add) or the plain SIMD one. */
 export type KernelVariant = 'relaxed-simd' | 'simd';
@@ -239,8 +247,8 @@ export class KernelRuntime implements WasmKernels {
   private threads: number;
   /** Threads (main included) the most recent matmul ran on. */
   lastMatmulThreads = 0;
-  /** Threads (main included) that took part in the most recent fused attention (forward or backward). */
-  lastAttentionThreads = 0;
+  /** Threads (main included) that took part in the most recent fused attention or activation kernel call. */
+  lastJobThreads = 0;
   /** Consecutive split matmuls that did not beat one thread, and until when splitting pauses. */
   private contentionStrikes = 0;
   private splitPausedUntil = 0;
@@ -393,6 +401,69 @@ export class KernelRuntime implements WasmKernels {
   }
 
   /**
+   * How many workers (besides the main thread) a job of `flops` over `items` claimable items should
+   * use: 0 when threads are off, the job is small, splitting is paused for contention, or the pool
+   * is unavailable. When positive, the workers have been sent their wake-up call and `this.shared`
+   * holds the pool and the shared heap the job must run in.
+   */
+  private poolWorkers(flops: number, items: number): number {
+    if (this.threads <= 1 || flops < PARALLEL_MIN_FLOPS || items < 2 || performance.now() < this.splitPausedUntil) return 0;
+    const shared = this.sharedSide();
+    if (!shared) return 0;
+    const workers = Math.min(Math.min(this.threads, items) - 1, shared.pool.ensureWorkers(this.threads - 1));
+    if (workers > 0) shared.pool.wake(workers);
+    return workers;
+  }
+
+  /**
+   * Runs a non-matmul job on the pool: its parameter block is at the shared heap's data offset,
+   * `plan` selects the module's job (ATTENTION_PLAN + kind, ELEMENTWISE_PLAN), and the threads claim
+   * `items` in chunks of `chunk`; worker i gets scratch at scratchPointer + (i + 1) · scratchBytes.
+   * Returns how many threads took part.
+   */
+  private runOnPool(workers: number, plan: number, items: number, chunk: number, scratchPointer: number): number {
+    const { pool, controlOffset, heap } = this.shared!;
+    const claimsPointer = controlOffset + CLAIMS_OFFSET;
+    const donePointer = controlOffset + DONE_OFFSET;
+    const args = this.claimArguments;
+    args.fill(0);
+    args[0] = plan; args[1] = heap.dataOffset; args[13] = items; args[14] = claimsPointer;
+    const tag = pool.nextTag();
+    args[15] = tag; args[16] = chunk; args[17] = donePointer;
+    pool.publish(args, scratchPointer, this.scratchBytes, workers, () => heap.exports.matmulOpenClaims(claimsPointer, tag, donePointer));
+    const started = performance.now();
+    const mainItems = heap.exports.matmulClaimRows(plan, heap.dataOffset, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, items, claimsPointer, tag, chunk, donePointer, scratchPointer);
+    const mainFinished = performance.now();
+    const threads = pool.waitDone(items);
+    if (pool.runningCount(workers) === workers) this.noteSplitOutcome(mainItems, items, mainFinished - started, performance.now() - started);
+    return threads;
+  }
+
+  /**
+   * An activation (kind 0, unary op) or its gradient (kind 1) over `count` elements split across
+   * the pool in blocks of ELEMENTWISE_BLOCK; false (nothing done) when it should stay on this thread.
+   */
+  private elementwiseOnPool(kind: number, op: number, x: Float32Array, saved: Float32Array | null, out: Float32Array, count: number): boolean {
+    if (count < PARALLEL_MIN_ELEMENTS) return false;
+    const items = Math.ceil(count / ELEMENTWISE_BLOCK);
+    const workers = this.poolWorkers(PARALLEL_MIN_FLOPS, items);
+    if (workers === 0) return false;
+    const heap = this.shared!.heap;
+    const xPointer = alignUp(heap.dataOffset + JOB_PARAM_WORDS * 4, 16);
+    const savedPointer = alignUp(xPointer + count * 4, 16);
+    const end = saved ? alignUp(savedPointer + count * 4, 64) : savedPointer;
+    heap.reserve(end);
+    heap.copyIn(x, count, xPointer);
+    if (saved) heap.copyIn(saved, count, savedPointer);
+    const params = heap.int32View(heap.dataOffset, JOB_PARAM_WORDS);
+    params[0] = kind; params[1] = op; params[2] = xPointer; params[3] = savedPointer; params[4] = xPointer; params[5] = count;
+    // No scratch: the workers' scratch pointers are never used.
+    this.lastJobThreads = this.runOnPool(workers, ELEMENTWISE_PLAN, items, Math.max(1, Math.floor(items / ((workers + 1) * 4))), end);
+    heap.copyOut(xPointer, out, count);
+    return true;
+  }
+
+  /**
    * Compares a split matmul's time with what one thread would have taken at the main thread's
    * measured pace, and pauses splitting after CONTENTION_STRIKES that did not gain.
    */
@@ -443,10 +514,14 @@ export class KernelRuntime implements WasmKernels {
   }
 
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void {
+    if (this.elementwiseOnPool(0, UNARY_OP_CODES[op], x, null, out, count)) return;
+    this.lastJobThreads = 1;
     this.inPlace(x, count, out, (pointer) => this.local.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count));
   }
 
   activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void {
+    if (this.elementwiseOnPool(1, BACKWARD_OP_CODES[op], grad, saved, out, count)) return;
+    this.lastJobThreads = 1;
     this.inPlaceWith(grad, count, saved, count, out, (g, y) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, g, count));
   }
 
@@ -590,17 +665,10 @@ export class KernelRuntime implements WasmKernels {
     const counts = [qCount, kCount, vCount, outCount, lseCount, kind === ATTENTION_FORWARD ? 0 : outCount, kind === ATTENTION_FORWARD ? 0 : qCount, kind === ATTENTION_FORWARD ? 0 : kCount, kind === ATTENTION_FORWARD ? 0 : vCount];
     const scratchBytes = this.local.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4;
     const flops = (kind === ATTENTION_FORWARD ? 4 : 10) * batch * lengthQ * lengthK * Math.max(headSize, valueSize) * (causal ? 0.5 : 1);
-    let workers = 0;
-    let shared: SharedSide | null = null;
-    if (this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && batch >= 2 && scratchBytes <= this.scratchBytes && performance.now() >= this.splitPausedUntil) {
-      const wanted = Math.min(this.threads, batch) - 1;
-      shared = this.sharedSide();
-      if (shared) workers = Math.min(wanted, shared.pool.ensureWorkers(this.threads - 1));
-    }
-    const heap = workers > 0 ? shared!.heap : this.local;
-    if (workers > 0) shared!.pool.wake(workers);
+    const workers = scratchBytes <= this.scratchBytes ? this.poolWorkers(flops, batch) : 0;
+    const heap = workers > 0 ? this.shared!.heap : this.local;
     const pointers: number[] = [];
-    let next = alignUp(heap.dataOffset + ATTENTION_PARAM_WORDS * 4, 16);
+    let next = alignUp(heap.dataOffset + JOB_PARAM_WORDS * 4, 16);
     for (const count of counts) {
       pointers.push(next);
       next = alignUp(next + count * 4, 16);
@@ -609,7 +677,7 @@ export class KernelRuntime implements WasmKernels {
     heap.reserve(scratchPointer + (workers + 1) * Math.max(scratchBytes, workers > 0 ? this.scratchBytes : 0));
     for (let i = 0; i < inputs.length; i++) if (inputs[i]) heap.copyIn(inputs[i]!, counts[i], pointers[i]);
     if (workers === 0) {
-      this.lastAttentionThreads = 1;
+      this.lastJobThreads = 1;
       if (kind === ATTENTION_FORWARD) {
         heap.exports.attention(pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], batch, lengthQ, lengthK, headSize, valueSize, scale, causal ? 1 : 0, scratchPointer);
       } else {
@@ -619,29 +687,13 @@ export class KernelRuntime implements WasmKernels {
         );
       }
     } else {
-      const { pool, controlOffset } = shared!;
-      const params = heap.int32View(heap.dataOffset, ATTENTION_PARAM_WORDS);
+      const params = heap.int32View(heap.dataOffset, JOB_PARAM_WORDS);
       for (let i = 0; i < 9; i++) params[i] = pointers[i];
       params[9] = lengthQ; params[10] = lengthK; params[11] = headSize; params[12] = valueSize;
       this.scaleBits[0] = scale;
       params[13] = this.scaleBitsInt[0];
       params[14] = causal ? 1 : 0;
-      const claimsPointer = controlOffset + CLAIMS_OFFSET;
-      const donePointer = controlOffset + DONE_OFFSET;
-      const args = this.claimArguments;
-      args.fill(0);
-      args[0] = ATTENTION_PLAN + kind; args[1] = heap.dataOffset; args[13] = batch; args[14] = claimsPointer;
-      const tag = pool.nextTag();
-      const chunk = Math.max(1, Math.floor(batch / ((workers + 1) * 4)));
-      args[15] = tag; args[16] = chunk; args[17] = donePointer;
-      pool.publish(args, scratchPointer, this.scratchBytes, workers, () => heap.exports.matmulOpenClaims(claimsPointer, tag, donePointer));
-      const started = performance.now();
-      const mainItems = heap.exports.matmulClaimRows(
-        ATTENTION_PLAN + kind, heap.dataOffset, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, batch, claimsPointer, tag, chunk, donePointer, scratchPointer,
-      );
-      const mainFinished = performance.now();
-      this.lastAttentionThreads = pool.waitDone(batch);
-      if (pool.runningCount(workers) === workers) this.noteSplitOutcome(mainItems, batch, mainFinished - started, performance.now() - started);
+      this.lastJobThreads = this.runOnPool(workers, ATTENTION_PLAN + kind, batch, Math.max(1, Math.floor(batch / ((workers + 1) * 4))), scratchPointer);
     }
     for (let i = 0; i < outputs.length; i++) if (outputs[i]) heap.copyOut(pointers[3 + i], outputs[i]!, counts[3 + i]);
   }
