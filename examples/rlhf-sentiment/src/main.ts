@@ -21,7 +21,7 @@ import { AdamW, clipGradNormAsync, latestCheckpoint, type Module } from '@attune
 import { Generator, getBackend, manualSeed, mul, noGrad, tidy, useBackend, type Tensor } from '@attune/tensor';
 import { GPT, gptConfig, lmLoss, loadPretrained, sampleBatch, savePretrained } from '@attune/transformer';
 import { RewardModel, buildComparisonBatch, comparisonLoss, loadRewardModel, rewardNormalization, saveRewardModel, scoreSequences, type RankedPreference } from '@attune/reward-model';
-import { responseLogProbs, trainDPO, trainPPOLM } from '@attune/rlhf';
+import { responseLogProbs, trainDPO, trainPPOLM, trainRejectionSampling } from '@attune/rlhf';
 import { batchTensors, layoutBatch, sampleResponses, type ResponseBatch } from './batch.js';
 import { promptExamples, readBrown, tokenStream, type PromptExample } from './data.js';
 import { goldReward, noisyRanking, rankingAgreement } from './labeller.js';
@@ -49,7 +49,11 @@ interface Args {
   quiet: boolean;
 
   // Data and tokens
-  /** Word vocabulary: the most frequent Brown tokens (≈86% of the corpus's tokens at 4,000; the rest are <unk>). */
+  /**
+   * Word vocabulary: the most frequent Brown tokens (≈80% of the corpus's tokens at 2,000; the rest
+   * are <unk>). Small on purpose: the reward model has fewer valence words to learn from a few
+   * thousand rankings, and `generate` sorts the vocabulary for every sampled token.
+   */
   vocabWords: number;
   /** Every `heldOutEvery`-th Brown file is held out: evaluation prompts and validation loss. */
   heldOutEvery: number;
@@ -109,11 +113,18 @@ interface Args {
   ppoLr: number;
   /** Save a PPO checkpoint every this many iterations. */
   ppoCheckpointEvery: number;
-  /** Initial KL coefficient β (Ziegler et al. 2019 §2.2: 0.1 before adaptation; TRL init_kl_coef 0.2). */
+  /**
+   * Initial KL coefficient β (Ziegler et al. 2019 §2.2 and TRL: 0.2; here 0.4). This small policy
+   * finds the positive-word mode abruptly: with β₀ 0.15 and horizon 300 the KL shot to 3–4× the
+   * target before the controller caught up (measured with this recipe).
+   */
   initKlCoef: number;
-  /** Target KL(π ‖ π_SFT) per response, nats, and horizon of the adaptive controller (Ziegler et al. 2019 §2.2). */
+  /** Target KL(π ‖ π_SFT) per response, nats (Ziegler et al. 2019 §2.2 used 6 for sentiment). */
   targetKl: number;
+  /** Sequences over which the controller corrects a proportional error of 1 (Ziegler et al. 2019: 10,000 at 512 a batch; here 100 at 32, so β can follow the abrupt change). */
   klHorizon: number;
+  /** Adapt β (true) or keep it at initKlCoef (false). */
+  adaptiveKl: boolean;
 
   // 6. Rejection sampling (best-of-K by the reward model, then SFT on the winners; Touvron et al. 2023 §3.2.3)
   rsRounds: number;
@@ -121,6 +132,10 @@ interface Args {
   rsSamples: number;
   rsSteps: number;
   rsLr: number;
+  /** Packed rows of blockSize tokens per SFT step (about two winners a row). */
+  rsBatch: number;
+  /** Save a rejection-sampling SFT checkpoint every this many steps. */
+  rsCheckpointEvery: number;
 
   // 7. DPO (Rafailov et al. 2023, eq. 7) on pairs from the rankings
   dpoBeta: number;
@@ -147,7 +162,7 @@ function parseArgs(argv: string[]): Args {
     checkpointSeconds: 20,
     quiet: false,
     vocabWords: 2000,
-    heldOutEvery: 20,
+    heldOutEvery: 10,
     promptMin: 3,
     promptMax: 6,
     continuationWords: 10,
@@ -155,7 +170,7 @@ function parseArgs(argv: string[]): Args {
     nHead: 4,
     nEmbd: 128,
     blockSize: 32,
-    pretrainMinutes: 2.5,
+    pretrainMinutes: 2,
     pretrainMaxSteps: 3000,
     pretrainBatch: 32,
     pretrainLr: 2e-3,
@@ -163,8 +178,8 @@ function parseArgs(argv: string[]): Args {
     sftSteps: 60,
     sftBatch: 32,
     sftLr: 5e-4,
-    labelPrompts: 1024,
-    labelHeldOutPrompts: 128,
+    labelPrompts: 3072,
+    labelHeldOutPrompts: 256,
     rankK: 4,
     labellerTemperature: 1,
     sampleTemperature: 1,
@@ -178,16 +193,19 @@ function parseArgs(argv: string[]): Args {
     ppoMiniBatch: 16,
     ppoLr: 1e-4,
     ppoCheckpointEvery: 10,
-    initKlCoef: 0.1,
+    initKlCoef: 0.4,
     targetKl: 4,
-    klHorizon: 500,
+    klHorizon: 100,
+    adaptiveKl: true,
     rsRounds: 1,
-    rsPrompts: 256,
-    rsSamples: 4,
-    rsSteps: 60,
+    rsPrompts: 512,
+    rsSamples: 8,
+    rsSteps: 100,
     rsLr: 2e-4,
+    rsBatch: 16,
+    rsCheckpointEvery: 20,
     dpoBeta: 0.1,
-    dpoEpochs: 3,
+    dpoEpochs: 2,
     dpoBatch: 32,
     dpoLr: 1e-4,
     dpoCheckpointEvery: 20,
@@ -205,7 +223,7 @@ function parseArgs(argv: string[]): Args {
     const explicit = new Set(argv.map((arg) => arg.replace(/^--/, '').split('=', 1)[0]));
     const quick: Partial<Args> = {
       nLayer: 1, nEmbd: 64, nHead: 2, vocabWords: 1500, pretrainMinutes: 0.2, pretrainWarmup: 5, sftSteps: 15, labelPrompts: 64, labelHeldOutPrompts: 32,
-      rmEpochs: 1, rmBatch: 8, ppoIterations: 4, ppoBatch: 16, ppoCheckpointEvery: 1, rsRounds: 1, rsPrompts: 32, rsSamples: 4, rsSteps: 8, dpoEpochs: 1, dpoBatch: 16, dpoCheckpointEvery: 1, evalPrompts: 32, evalSamples: 1, checkpointSeconds: 5,
+      rmEpochs: 1, rmBatch: 8, ppoIterations: 4, ppoBatch: 16, ppoCheckpointEvery: 1, rsRounds: 1, rsPrompts: 32, rsSamples: 4, rsSteps: 8, rsBatch: 4, rsCheckpointEvery: 2, dpoEpochs: 1, dpoBatch: 16, dpoCheckpointEvery: 1, evalPrompts: 32, evalSamples: 1, checkpointSeconds: 5,
     };
     for (const [key, value] of Object.entries(quick)) if (!explicit.has(key)) (args as unknown as Record<string, unknown>)[key] = value;
   }
@@ -431,8 +449,9 @@ const pretrain = await run.stage('pretrain', async (dir) => {
   run.print(`[pretrain] ${steps} steps, train loss ${smoothed.toFixed(3)}, held-out loss ${heldOutLoss.toFixed(3)} nats/word (uniform: ${Math.log(tokenizer.vocabSize).toFixed(2)})`);
   for (const text of texts) run.print(`  ${text}`);
   await savePretrained(model, join(dir, 'final'), { tokenizer });
+  const parameters = model.numParameters();
   model.dispose();
-  return { steps, trainLoss: smoothed, heldOutLoss, parameters: 0, samples: texts };
+  return { steps, trainLoss: smoothed, heldOutLoss, parameters, samples: texts };
 });
 maybeStop('pretrain');
 
@@ -668,6 +687,7 @@ const ppo = await run.stage('ppo', async (dir) => {
       miniBatchSize: args.ppoMiniBatch,
       lr: args.ppoLr,
       initKlCoef: args.initKlCoef,
+      adaptiveKl: args.adaptiveKl,
       target: args.targetKl,
       horizon: args.klHorizon,
     },
@@ -691,47 +711,49 @@ const ppo = await run.stage('ppo', async (dir) => {
 maybeStop('ppo');
 
 // ---- 9. Stage 6: rejection sampling -------------------------------------------------------------
-// Each round: K samples per prompt from the current policy, keep the one the reward model scores
-// best, and fine-tune on those (Touvron et al. 2023 §3.2.3; Dong et al. 2023 "RAFT").
+// @attune/rlhf's trainRejectionSampling (Touvron et al. 2023 §3.2.3): each round samples K responses
+// per prompt from the current policy, keeps the one the reward model scores best, and fine-tunes on
+// those winners (prompt-masked SFT). Prompts not used for the preference data.
 
 const rejectionSampling = await run.stage('rejection-sampling', async (dir) => {
   const policy = await loadPolicy('sft');
   const rewardModel = await loadRewardModel(join(args.out, 'reward-model', 'final'), { dropout: 0 });
-  const optimizer = adamW(policy, args.rsLr, 0);
-  const batches = generatorFor('rs batches');
-  const perRound = args.rsSteps;
-  let best: PromptExample[] = [];
-  let bestScore = 0;
-  const last = await resumableLoop({
-    stage: 'rejection-sampling', dir, total: args.rsRounds * perRound, metric: 'losses/sft', unit: 'seq', itemsPerStep: args.sftBatch,
-    state: { modules: { policy }, optimizers: { policy: optimizer }, generators: { batches } },
-    extra: () => ({ best, bestScore }),
-    restore: (extra) => {
-      best = extra.best as PromptExample[];
-      bestScore = extra.bestScore as number;
+  const prompts = trainExamples.slice(args.labelPrompts, args.labelPrompts + args.rsPrompts).map((e) => e.prompt);
+  const bar = run.progress('rejection-sampling', args.rsRounds * args.rsSteps, 'loss', 'row');
+  const result = await trainRejectionSampling(
+    policy,
+    prompts,
+    (batchPrompts, responses) => scoreSequences(rewardModel, batchPrompts.map((p, i) => [...p, ...responses[i]]), { batchSize: 128, padTokenId: pad, normalized: true }),
+    {
+      iterations: args.rsRounds,
+      k: args.rsSamples,
+      maxNewTokens: N,
+      temperature: args.sampleTemperature,
+      eosTokenId: eos,
+      seed: args.seed,
+      sampleBatchSize: Math.max(1, Math.floor(args.generateBatch / args.rsSamples)),
+      sft: { maxSteps: args.rsSteps, batchSize: args.rsBatch, gradientAccumulationSteps: 1, learningRate: args.rsLr, warmupSteps: 0, weightDecay: 0 },
     },
-    step: async (i) => {
-      if (i % perRound === 0 || best.length === 0) {
-        const round = Math.floor(i / perRound);
-        const examples = trainExamples.slice(args.labelPrompts + round * args.rsPrompts, args.labelPrompts + (round + 1) * args.rsPrompts);
-        const prompts = examples.flatMap((e) => Array.from({ length: args.rsSamples }, () => e.prompt));
-        const responses = await sampleResponses(policy, prompts, { maxNewTokens: N, temperature: args.sampleTemperature, eosTokenId: eos, padTokenId: pad, generator: generatorFor(`rs round ${round}`), batchSize: args.generateBatch });
-        const scores = await scoreSequences(rewardModel, prompts.map((p, k) => [...p, ...responses[k]]), { batchSize: 128, padTokenId: pad, normalized: true });
-        best = examples.map((e, k) => {
-          let top = k * args.rsSamples;
-          for (let j = top + 1; j < (k + 1) * args.rsSamples; j++) if (scores[j] > scores[top]) top = j;
-          return { prompt: e.prompt, continuation: responses[top] };
-        });
-        bestScore = examples.reduce((s, _, k) => s + Math.max(...scores.subarray(k * args.rsSamples, (k + 1) * args.rsSamples)), 0) / examples.length;
-      }
-      const batch = Array.from({ length: args.sftBatch }, () => best[Math.floor(batches.random() * best.length)]);
-      return { 'losses/sft': await supervisedStep(policy, optimizer, batch.map((e) => e.prompt), batch.map((e) => e.continuation)), 'charts/best_of_k_proxy': bestScore };
+    {
+      checkpointDir: dir,
+      checkpointEvery: args.rsCheckpointEvery,
+      resume: true,
+      onStep: async (m) => {
+        const step = (m.iteration - 1) * args.rsSteps + m.step;
+        await run.log('rejection-sampling', { step: step - 1, 'losses/sft': m.loss });
+        bar.update(step, m.loss, args.rsBatch);
+      },
+      onIteration: async (m) => {
+        await run.log('rejection-sampling', { step: m.iteration * args.rsSteps - 1, 'charts/best_of_k_proxy': m.meanBestScore, 'charts/mean_proxy': m.meanScore });
+      },
     },
-  });
+  );
+  bar.stop();
   await savePretrained(policy, join(dir, 'final'), { tokenizer });
   policy.dispose();
   rewardModel.dispose();
-  return { loss: last['losses/sft'], bestOfKProxy: bestScore };
+  const last = result.history[result.history.length - 1];
+  return { loss: last.sftLoss, bestOfKProxy: last.meanBestScore, meanProxy: last.meanScore, rounds: result.history.length };
 });
 maybeStop('rejection-sampling');
 
@@ -751,7 +773,7 @@ const dpo = await run.stage('dpo', async (dir) => {
     policy,
     reference,
     pairs,
-    { seed: args.seed, numEpochs: args.dpoEpochs, batchSize: args.dpoBatch, beta: args.dpoBeta, learningRate: args.dpoLr, warmupSteps: 10, maxGradNorm: 1, maxPromptLength: args.promptMax, maxResponseLength: N, padTokenId: pad },
+    { seed: args.seed, numEpochs: args.dpoEpochs, batchSize: args.dpoBatch, gradientAccumulationSteps: 1, beta: args.dpoBeta, learningRate: args.dpoLr, warmupSteps: 10, maxGradNorm: 1, maxPromptLength: args.promptMax, maxResponseLength: N, padTokenId: pad },
     {
       checkpointDir: dir,
       checkpointEvery: args.dpoCheckpointEvery,
@@ -838,7 +860,7 @@ const bars = [
   { bar: 'RM held-out accuracy ≥ 90% of labeller agreement', value: `${(rewardModelResult.heldOutAccuracy * 100).toFixed(1)}% / ${(preferences.labellerAgreementHeldOut * 100).toFixed(1)}% = ${(rewardModelResult.ratioToLabeller * 100).toFixed(1)}%`, pass: rewardModelResult.ratioToLabeller >= 0.9 },
   { bar: 'PPO gold reward well above SFT', value: `${r.sft.gold.toFixed(2)} → ${r.ppo.gold.toFixed(2)}`, pass: r.ppo.gold > r.sft.gold + 1 },
   { bar: 'PPO win rate vs SFT ≥ 75% (gold labeller)', value: `${(r.ppo.winRate * 100).toFixed(1)}%`, pass: r.ppo.winRate >= 0.75 },
-  { bar: `PPO KL to SFT ≤ target ${args.targetKl} nats`, value: `${r.ppo.kl.toFixed(2)} nats`, pass: r.ppo.kl <= args.targetKl * 1.25 },
+  { bar: `PPO KL to SFT ≤ target ${args.targetKl} nats`, value: `${r.ppo.kl.toFixed(2)} nats`, pass: r.ppo.kl <= args.targetKl },
   { bar: 'Rejection sampling win rate vs SFT ≥ 60%', value: `${(r['rejection-sampling'].winRate * 100).toFixed(1)}%`, pass: r['rejection-sampling'].winRate >= 0.6 },
   { bar: 'DPO win rate vs SFT ≥ 60%', value: `${(r.dpo.winRate * 100).toFixed(1)}%`, pass: r.dpo.winRate >= 0.6 },
   { bar: 'Whole recipe ≤ 10 minutes', value: formatTime(totalSeconds), pass: totalSeconds <= 600 },
