@@ -3,7 +3,8 @@
 // the single-thread ones exactly (every item is computed by the same code, whichever thread claims it).
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { getNumThreads, setNumThreads, wasmJobThreadsUsed, wasmKernels } from '../../src/backends/cpu/wasm';
+import { getNumThreads, setNumThreads, setSplitMode, wasmJobThreadsUsed, wasmKernels } from '../../src/backends/cpu/wasm';
+import { SplitChooser } from '../../src/backends/cpu/wasm/runtime';
 
 const kernels = wasmKernels();
 
@@ -19,7 +20,12 @@ function seeded(seed: number): () => number {
 
 describe.skipIf(!kernels)('wasm fused attention', () => {
   const threadsBefore = getNumThreads();
-  afterAll(() => setNumThreads(threadsBefore));
+  // Split every job, whatever recent timings on this (possibly busy) machine favour.
+  setSplitMode('always');
+  afterAll(() => {
+    setNumThreads(threadsBefore);
+    setSplitMode('auto');
+  });
 
   // Large enough to split: (batch · heads) 24, L = S = 128, head size 32, causal.
   const batch = 24, length = 128, size = 32;
@@ -77,5 +83,48 @@ describe.skipIf(!kernels)('wasm fused attention', () => {
       if (Date.now() > deadline) expect.fail('the activations never ran on two threads');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  });
+});
+
+describe('SplitChooser', () => {
+  it('tries splitting, then one thread, then keeps to the faster with rare probes of the other', () => {
+    const chooser = new SplitChooser();
+    const record = chooser.record('job');
+    expect(chooser.choose(record)).toBe(true); // no timing yet: split
+    chooser.note(record, true, 2);
+    expect(chooser.choose(record)).toBe(false); // then one thread
+    chooser.note(record, false, 1);
+    // One thread twice as fast: split only on every 32nd call.
+    let splits = 0;
+    for (let i = 0; i < 320; i++) if (chooser.choose(record)) splits++;
+    expect(splits).toBe(10);
+    // Splitting becomes faster (the machine got quiet): the averages follow and the choice flips.
+    for (let i = 0; i < 10; i++) chooser.note(record, true, 0.5);
+    let singles = 0;
+    for (let i = 0; i < 320; i++) if (!chooser.choose(record)) singles++;
+    expect(singles).toBe(10);
+    // Within 30% of each other, the other way is probed every 8th call.
+    chooser.note(record, false, 0.55);
+    for (let i = 0; i < 10; i++) chooser.note(record, false, 0.55);
+    singles = 0;
+    for (let i = 0; i < 320; i++) if (!chooser.choose(record)) singles++;
+    expect(singles).toBe(40);
+  });
+
+  it('caps one outlier at twice the average', () => {
+    const chooser = new SplitChooser();
+    const record = chooser.record('job');
+    chooser.note(record, true, 1);
+    chooser.note(record, true, 100); // a garbage-collection pause, say
+    expect(record.splitMs).toBeCloseTo(1.3, 10);
+  });
+
+  it("splits every time in 'always' mode", () => {
+    const chooser = new SplitChooser();
+    chooser.mode = 'always';
+    const record = chooser.record('job');
+    chooser.note(record, true, 5);
+    chooser.note(record, false, 1);
+    for (let i = 0; i < 50; i++) expect(chooser.choose(record)).toBe(true);
   });
 });

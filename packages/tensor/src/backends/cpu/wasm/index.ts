@@ -176,3 +176,16 @@ export function wasmMatmulThreadsUsed(): number {
 export function wasmJobThreadsUsed(): number {
   return runtime?.lastJobThreads ?? 0;
 }
+
+/**
+ * How jobs large enough to split across threads are run: 'auto' (the default) splits a job shape
+ * only while that has recently been faster than one thread (on a busy machine it often is not),
+ * 'always' splits every one, for tests of the threaded paths.
+ *
+ * @example
+ * setSplitMode('always'); // exercise the worker threads whatever the load
+ */
+export function setSplitMode(mode: 'auto' | 'always'): void {
+  const kernels = loadRuntime();
+  if (kernels) kernels.chooser.mode = mode;
+}

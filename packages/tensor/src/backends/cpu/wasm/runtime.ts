@@ -239,6 +239,70 @@ interface SharedSide {
   controlOffset: number;
 }
 
+/** Recent wall times (ms, exponential averages; 0 = none yet) of one job shape run split and on one thread. */
+export interface SplitRecord {
+  splitMs: number;
+  singleMs: number;
+  calls: number;
+}
+
+/** Weight of the newest timing in a SplitRecord's averages. */
+const SPLIT_TIMING_WEIGHT = 0.3;
+/**
+ * The slower way runs every SPLIT_EXPLORE_CLOSE-th call of a shape while the two are within
+ * SPLIT_CLOSE_RATIO of each other, every SPLIT_EXPLORE_FAR-th call otherwise (~3% of the calls
+ * of a shape that splits twice as fast on a quiet machine).
+ */
+const SPLIT_CLOSE_RATIO = 1.3;
+const SPLIT_EXPLORE_CLOSE = 8;
+const SPLIT_EXPLORE_FAR = 32;
+
+/**
+ * Chooses, per job shape, between splitting across the threads and running on the calling thread,
+ * from the recent wall time of each (copies included). On a quiet machine splitting wins and the
+ * single-thread runs are rare probes; when other processes keep the cores busy, a worker that
+ * claims a chunk and is then descheduled holds the main thread for a scheduler time slice, and
+ * splitting can lose (measured on the 2-core box at load 3.3: the GPT bench step at ~410 ms median
+ * on two threads, ~258 ms on one, in the same process). The main thread's pace alone cannot tell:
+ * contention slows it too.
+ */
+export class SplitChooser {
+  private readonly records = new Map<string, SplitRecord>();
+  /** 'always' splits every job large enough (tests of the threaded paths); 'auto' chooses by timings. */
+  mode: 'auto' | 'always' = 'auto';
+
+  /** The record of job shape `key`. */
+  record(key: string): SplitRecord {
+    let record = this.records.get(key);
+    if (!record) this.records.set(key, (record = { splitMs: 0, singleMs: 0, calls: 0 }));
+    return record;
+  }
+
+  /** Whether this call of the shape should split: the faster way, and the other now and then to keep its time current. */
+  choose(record: SplitRecord): boolean {
+    record.calls++;
+    if (this.mode === 'always') return true;
+    if (record.splitMs === 0) return true;
+    if (record.singleMs === 0) return false;
+    const splitFaster = record.splitMs <= record.singleMs;
+    const ratio = splitFaster ? record.singleMs / record.splitMs : record.splitMs / record.singleMs;
+    const explore = record.calls % (ratio < SPLIT_CLOSE_RATIO ? SPLIT_EXPLORE_CLOSE : SPLIT_EXPLORE_FAR) === 0;
+    return splitFaster !== explore;
+  }
+
+  /**
+   * Folds one wall time of the shape, split or not, into its record. A time is capped at twice the
+   * average first, so that one outlier (a garbage collection, one preemption) moves the average by
+   * at most 30%, while a run of slow times still turns it within a few calls.
+   */
+  note(record: SplitRecord, split: boolean, ms: number): void {
+    const average = split ? record.splitMs : record.singleMs;
+    const next = average === 0 ? ms : average + SPLIT_TIMING_WEIGHT * (Math.min(ms, 2 * average) - average);
+    if (split) record.splitMs = next;
+    else record.singleMs = next;
+  }
+}
+
 /** The kernels: single-threaded calls on an instance over an ordinary memory, threaded matmuls on a shared one. */
 export class KernelRuntime implements WasmKernels {
   private readonly scratchBytes: number;
@@ -254,6 +318,10 @@ export class KernelRuntime implements WasmKernels {
   private splitPausedUntil = 0;
   /** How many times splitting has paused for contention (diagnostics). */
   splitPauses = 0;
+  /** Whether every worker of the last pool job had finished starting up (else its timing is no sign of anything). */
+  private lastJobAllRunning = true;
+  /** Split or not, per job shape, from recent timings. */
+  readonly chooser = new SplitChooser();
   /** Argument block reused for every threaded matmul. */
   private readonly claimArguments = new Int32Array(CLAIM_ARGUMENT_COUNT);
   /** A float32's bits as an int32, for the attention parameter block. */
@@ -334,7 +402,10 @@ export class KernelRuntime implements WasmKernels {
     const cCount = rows * n;
     let workers = 0;
     let shared: SharedSide | null = null;
-    if (this.threads > 1 && 2 * rows * n * k >= PARALLEL_MIN_FLOPS && performance.now() >= this.splitPausedUntil) {
+    const record = this.threads > 1 && 2 * rows * n * k >= PARALLEL_MIN_FLOPS ? this.chooser.record(`mm${batch},${m},${k},${n},${+transA}${+transB},${aBatchStride},${bBatchStride}`) : null;
+    const callStarted = record ? performance.now() : 0;
+    let allRunning = true;
+    if (record && this.chooser.choose(record) && callStarted >= this.splitPausedUntil) {
       const wanted = Math.min(this.threads, Math.floor(rows / PARALLEL_MIN_ROWS_PER_THREAD)) - 1;
       if (wanted > 0) {
         shared = this.sharedSide();
@@ -393,21 +464,21 @@ export class KernelRuntime implements WasmKernels {
       const mainFinished = performance.now();
       this.lastMatmulThreads = pool.waitDone(rows);
       // Workers still starting up are no sign of contention.
-      if (pool.runningCount(workers) === workers) {
-        this.noteSplitOutcome(mainRows, rows, mainFinished - started, performance.now() - started);
-      }
+      allRunning = pool.runningCount(workers) === workers;
+      if (allRunning) this.noteSplitOutcome(mainRows, rows, mainFinished - started, performance.now() - started);
     }
     heap.copyOut(cPointer, out, cCount);
+    if (record && allRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
   }
 
   /**
    * How many workers (besides the main thread) a job of `flops` over `items` claimable items should
-   * use: 0 when threads are off, the job is small, splitting is paused for contention, or the pool
-   * is unavailable. When positive, the workers have been sent their wake-up call and `this.shared`
+   * use: 0 when threads are off (no `record`), the job is small, one thread has been faster for its
+   * shape, splitting is paused for contention, or the pool is unavailable. When positive, the workers have been sent their wake-up call and `this.shared`
    * holds the pool and the shared heap the job must run in.
    */
-  private poolWorkers(flops: number, items: number): number {
-    if (this.threads <= 1 || flops < PARALLEL_MIN_FLOPS || items < 2 || performance.now() < this.splitPausedUntil) return 0;
+  private poolWorkers(flops: number, items: number, record: SplitRecord | null): number {
+    if (!record || flops < PARALLEL_MIN_FLOPS || items < 2 || !this.chooser.choose(record) || performance.now() < this.splitPausedUntil) return 0;
     const shared = this.sharedSide();
     if (!shared) return 0;
     const workers = Math.min(Math.min(this.threads, items) - 1, shared.pool.ensureWorkers(this.threads - 1));
@@ -435,7 +506,8 @@ export class KernelRuntime implements WasmKernels {
     const mainItems = heap.exports.matmulClaimRows(plan, heap.dataOffset, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, items, claimsPointer, tag, chunk, donePointer, scratchPointer);
     const mainFinished = performance.now();
     const threads = pool.waitDone(items);
-    if (pool.runningCount(workers) === workers) this.noteSplitOutcome(mainItems, items, mainFinished - started, performance.now() - started);
+    this.lastJobAllRunning = pool.runningCount(workers) === workers;
+    if (this.lastJobAllRunning) this.noteSplitOutcome(mainItems, items, mainFinished - started, performance.now() - started);
     return threads;
   }
 
@@ -443,10 +515,10 @@ export class KernelRuntime implements WasmKernels {
    * An activation (kind 0, unary op) or its gradient (kind 1) over `count` elements split across
    * the pool in blocks of ELEMENTWISE_BLOCK; false (nothing done) when it should stay on this thread.
    */
-  private elementwiseOnPool(kind: number, op: number, x: Float32Array, saved: Float32Array | null, out: Float32Array, count: number): boolean {
+  private elementwiseOnPool(kind: number, op: number, x: Float32Array, saved: Float32Array | null, out: Float32Array, count: number, record: SplitRecord | null): boolean {
     if (count < PARALLEL_MIN_ELEMENTS) return false;
     const items = Math.ceil(count / ELEMENTWISE_BLOCK);
-    const workers = this.poolWorkers(PARALLEL_MIN_FLOPS, items);
+    const workers = this.poolWorkers(PARALLEL_MIN_FLOPS, items, record);
     if (workers === 0) return false;
     const heap = this.shared!.heap;
     const xPointer = alignUp(heap.dataOffset + JOB_PARAM_WORDS * 4, 16);
@@ -514,15 +586,32 @@ export class KernelRuntime implements WasmKernels {
   }
 
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void {
-    if (this.elementwiseOnPool(0, UNARY_OP_CODES[op], x, null, out, count)) return;
-    this.lastJobThreads = 1;
-    this.inPlace(x, count, out, (pointer) => this.local.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count));
+    const record = this.activationRecord(0, UNARY_OP_CODES[op], count);
+    const started = record ? performance.now() : 0;
+    this.lastJobAllRunning = true;
+    const split = this.elementwiseOnPool(0, UNARY_OP_CODES[op], x, null, out, count, record);
+    if (!split) {
+      this.lastJobThreads = 1;
+      this.inPlace(x, count, out, (pointer) => this.local.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count));
+    }
+    if (record && this.lastJobAllRunning) this.chooser.note(record, split, performance.now() - started);
   }
 
   activationBackward(op: ActivationBackwardOp, grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void {
-    if (this.elementwiseOnPool(1, BACKWARD_OP_CODES[op], grad, saved, out, count)) return;
-    this.lastJobThreads = 1;
-    this.inPlaceWith(grad, count, saved, count, out, (g, y) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, g, count));
+    const record = this.activationRecord(1, BACKWARD_OP_CODES[op], count);
+    const started = record ? performance.now() : 0;
+    this.lastJobAllRunning = true;
+    const split = this.elementwiseOnPool(1, BACKWARD_OP_CODES[op], grad, saved, out, count, record);
+    if (!split) {
+      this.lastJobThreads = 1;
+      this.inPlaceWith(grad, count, saved, count, out, (g, y) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, g, count));
+    }
+    if (record && this.lastJobAllRunning) this.chooser.note(record, split, performance.now() - started);
+  }
+
+  /** The split-or-not record of an activation job large enough to split, else null. */
+  private activationRecord(kind: number, op: number, count: number): SplitRecord | null {
+    return this.threads > 1 && count >= PARALLEL_MIN_ELEMENTS ? this.chooser.record(`ew${kind},${op},${count}`) : null;
   }
 
   binary(op: ElementwiseBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, count: number): void {
@@ -665,7 +754,10 @@ export class KernelRuntime implements WasmKernels {
     const counts = [qCount, kCount, vCount, outCount, lseCount, kind === ATTENTION_FORWARD ? 0 : outCount, kind === ATTENTION_FORWARD ? 0 : qCount, kind === ATTENTION_FORWARD ? 0 : kCount, kind === ATTENTION_FORWARD ? 0 : vCount];
     const scratchBytes = this.local.exports.attentionScratchFloats(lengthK, headSize, valueSize) * 4;
     const flops = (kind === ATTENTION_FORWARD ? 4 : 10) * batch * lengthQ * lengthK * Math.max(headSize, valueSize) * (causal ? 0.5 : 1);
-    const workers = scratchBytes <= this.scratchBytes ? this.poolWorkers(flops, batch) : 0;
+    const record = this.threads > 1 && flops >= PARALLEL_MIN_FLOPS ? this.chooser.record(`at${kind},${batch},${lengthQ},${lengthK},${headSize},${valueSize},${+causal}`) : null;
+    const callStarted = record ? performance.now() : 0;
+    const workers = scratchBytes <= this.scratchBytes ? this.poolWorkers(flops, batch, record) : 0;
+    this.lastJobAllRunning = true;
     const heap = workers > 0 ? this.shared!.heap : this.local;
     const pointers: number[] = [];
     let next = alignUp(heap.dataOffset + JOB_PARAM_WORDS * 4, 16);
@@ -696,6 +788,7 @@ export class KernelRuntime implements WasmKernels {
       this.lastJobThreads = this.runOnPool(workers, ATTENTION_PLAN + kind, batch, Math.max(1, Math.floor(batch / ((workers + 1) * 4))), scratchPointer);
     }
     for (let i = 0; i < outputs.length; i++) if (outputs[i]) heap.copyOut(pointers[3 + i], outputs[i]!, counts[3 + i]);
+    if (record && this.lastJobAllRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
   }
 
   adam(
