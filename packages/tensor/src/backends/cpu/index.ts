@@ -17,7 +17,8 @@ export interface FastKernels {
   binary?(op: 'add' | 'sub' | 'mul', a: Float32Array, b: Float32Array, out: Float32Array, count: number): void;
   gatherRuns?(x: Float32Array, out: Float32Array, offset: number, sizes: readonly [number, number, number], strides: readonly [number, number, number], inner: number): void;
   activationBackward?(op: 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward', grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
-  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): void;
+  /** out = op(A) @ op(B), plus `rowBias` (n floats) added to every output row when given (a linear layer's bias). */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, rowBias?: Float32Array | null): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
@@ -299,8 +300,14 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   linear(x: TypedArray, weight: TypedArray, bias: TypedArray, m: number, k: number, n: number): TypedArray {
-    const out = this.matmul(x, weight, 1, m, k, n, false, true, 0, 0);
     const fast = this.fast;
+    if (fast && m * n >= FAST_ELEMENTWISE_MIN) {
+      // The bias is added in WebAssembly memory before the product is copied out: one pass fewer.
+      const out = this.alloc('float32', m * n) as Float32Array;
+      fast.matmul(x as Float32Array, weight as Float32Array, out, 1, m, k, n, false, true, 0, 0, bias as Float32Array);
+      return out;
+    }
+    const out = this.matmul(x, weight, 1, m, k, n, false, true, 0, 0);
     if (fast?.addRowVector && m * n >= FAST_ELEMENTWISE_MIN) fast.addRowVector(out as Float32Array, bias as Float32Array, m, n);
     else for (let row = 0; row < m * n; row += n) for (let j = 0; j < n; j++) out[row + j] += bias[j];
     return out;

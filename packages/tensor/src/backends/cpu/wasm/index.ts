@@ -16,11 +16,13 @@ export interface WasmKernels {
   /**
    * out[b] = op(A[b]) @ op(B[b]) for b < batch. A is (m, k) row-major, or (k, m) when transA;
    * B is (k, n), or (n, k) when transB. aBatchStride / bBatchStride are element strides between
-   * batch items (0 broadcasts one matrix over the batch). out is (batch, m, n) contiguous.
+   * batch items (0 broadcasts one matrix over the batch). out is (batch, m, n) contiguous. When
+   * rowBias (n floats) is given it is added to every output row after the product, as a separate
+   * float32 add (the same rounding as adding it afterwards).
    */
   matmul(
     a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, rowBias?: Float32Array | null,
   ): void;
   /** out[i] = op(x[i]) for the transcendental activations (tanh, sigmoid, GPT-2 GELU, exp); out may be x. */
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void;

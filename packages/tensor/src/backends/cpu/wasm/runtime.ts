@@ -380,11 +380,12 @@ export class KernelRuntime implements WasmKernels {
 
   matmul(
     a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, rowBias: Float32Array | null = null,
   ): void {
     if (batch <= 0 || m <= 0 || n <= 0) return;
     if (k <= 0) {
       out.fill(0, 0, batch * m * n);
+      if (rowBias) for (let row = 0; row < batch * m * n; row += n) for (let j = 0; j < n; j++) out[row + j] += rowBias[j];
       return;
     }
     // A broadcast B over a contiguous batch of row-major A is one product with batch * m rows.
@@ -418,7 +419,8 @@ export class KernelRuntime implements WasmKernels {
     const bPointer = alignUp(aPointer + aCount * 4, 16);
     // 16 spare bytes after B: the direct kernels read whole vectors past its last column.
     const cPointer = alignUp(bPointer + bCount * 4 + 16, 16);
-    const scratchPointer = alignUp(cPointer + cCount * 4, 64);
+    const biasPointer = alignUp(cPointer + cCount * 4, 16);
+    const scratchPointer = alignUp(biasPointer + (rowBias ? n * 4 : 0), 64);
     const transposeA = transA ? 1 : 0;
     const transposeB = transB ? 1 : 0;
     if (workers === 0) {
@@ -466,6 +468,10 @@ export class KernelRuntime implements WasmKernels {
       // Workers still starting up are no sign of contention.
       allRunning = pool.runningCount(workers) === workers;
       if (allRunning) this.noteSplitOutcome(mainRows, rows, mainFinished - started, performance.now() - started);
+    }
+    if (rowBias) {
+      heap.copyIn(rowBias, n, biasPointer);
+      exports.addRowVector(cPointer, biasPointer, rows, n);
     }
     heap.copyOut(cPointer, out, cCount);
     if (record && allRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
