@@ -93,13 +93,20 @@ describe('SplitChooser', () => {
     expect(chooser.choose(record)).toBe(true); // no timing yet: split
     chooser.note(record, true, 2);
     expect(chooser.choose(record)).toBe(false); // then one thread
-    chooser.note(record, false, 1);
-    // One thread twice as fast: split only on every 32nd call.
+    chooser.note(record, false, 1.2);
+    // One thread 1.67× as fast: split only on every 32nd call.
     let splits = 0;
     for (let i = 0; i < 320; i++) if (chooser.choose(record)) splits++;
     expect(splits).toBe(10);
+    // Twice as fast or more: every 128th call.
+    chooser.note(record, false, 0.5); // the average: 0.99
+    splits = 0;
+    for (let i = 0; i < 1280; i++) if (chooser.choose(record)) splits++;
+    expect(splits).toBe(10);
     // Splitting becomes faster (the machine got quiet): the averages follow and the choice flips.
     for (let i = 0; i < 10; i++) chooser.note(record, true, 0.5);
+    chooser.note(record, false, 1);
+    chooser.note(record, false, 1);
     let singles = 0;
     for (let i = 0; i < 320; i++) if (!chooser.choose(record)) singles++;
     expect(singles).toBe(10);

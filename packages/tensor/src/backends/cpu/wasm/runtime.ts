@@ -250,12 +250,16 @@ export interface SplitRecord {
 const SPLIT_TIMING_WEIGHT = 0.3;
 /**
  * The slower way runs every SPLIT_EXPLORE_CLOSE-th call of a shape while the two are within
- * SPLIT_CLOSE_RATIO of each other, every SPLIT_EXPLORE_FAR-th call otherwise (~3% of the calls
- * of a shape that splits twice as fast on a quiet machine).
+ * SPLIT_CLOSE_RATIO of each other, every SPLIT_EXPLORE_FAR-th call while within SPLIT_FAR_RATIO
+ * (~3% of the calls of a shape that splits twice as fast on a quiet machine), and every
+ * SPLIT_EXPLORE_RARE-th call beyond (split jobs measured 2-4× slower than one thread at load 2.5
+ * on the 2-core box: probing them every 32nd call cost ~5% of the step).
  */
 const SPLIT_CLOSE_RATIO = 1.3;
+const SPLIT_FAR_RATIO = 2;
 const SPLIT_EXPLORE_CLOSE = 8;
 const SPLIT_EXPLORE_FAR = 32;
+const SPLIT_EXPLORE_RARE = 128;
 
 /**
  * Chooses, per job shape, between splitting across the threads and running on the calling thread,
@@ -286,7 +290,8 @@ export class SplitChooser {
     if (record.singleMs === 0) return false;
     const splitFaster = record.splitMs <= record.singleMs;
     const ratio = splitFaster ? record.singleMs / record.splitMs : record.splitMs / record.singleMs;
-    const explore = record.calls % (ratio < SPLIT_CLOSE_RATIO ? SPLIT_EXPLORE_CLOSE : SPLIT_EXPLORE_FAR) === 0;
+    const period = ratio < SPLIT_CLOSE_RATIO ? SPLIT_EXPLORE_CLOSE : ratio < SPLIT_FAR_RATIO ? SPLIT_EXPLORE_FAR : SPLIT_EXPLORE_RARE;
+    const explore = record.calls % period === 0;
     return splitFaster !== explore;
   }
 
