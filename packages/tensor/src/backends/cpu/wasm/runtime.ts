@@ -243,8 +243,14 @@ interface SharedSide {
 export interface SplitRecord {
   splitMs: number;
   singleMs: number;
+  /** Timings folded into each average. */
+  splitSamples: number;
+  singleSamples: number;
   calls: number;
 }
+
+/** Timings of each way a shape collects, alternating, before the faster one is preferred. */
+const SPLIT_WARMUP_SAMPLES = 3;
 
 /** Weight of the newest timing in a SplitRecord's averages. */
 const SPLIT_TIMING_WEIGHT = 0.3;
@@ -278,7 +284,7 @@ export class SplitChooser {
   /** The record of job shape `key`. */
   record(key: string): SplitRecord {
     let record = this.records.get(key);
-    if (!record) this.records.set(key, (record = { splitMs: 0, singleMs: 0, calls: 0 }));
+    if (!record) this.records.set(key, (record = { splitMs: 0, singleMs: 0, splitSamples: 0, singleSamples: 0, calls: 0 }));
     return record;
   }
 
@@ -286,8 +292,8 @@ export class SplitChooser {
   choose(record: SplitRecord): boolean {
     record.calls++;
     if (this.mode === 'always') return true;
-    if (record.splitMs === 0) return true;
-    if (record.singleMs === 0) return false;
+    // Alternate until each way has a few timings: one unlucky first timing must not decide for long.
+    if (record.splitSamples < SPLIT_WARMUP_SAMPLES || record.singleSamples < SPLIT_WARMUP_SAMPLES) return record.splitSamples <= record.singleSamples;
     const splitFaster = record.splitMs <= record.singleMs;
     const ratio = splitFaster ? record.singleMs / record.splitMs : record.splitMs / record.singleMs;
     const period = ratio < SPLIT_CLOSE_RATIO ? SPLIT_EXPLORE_CLOSE : ratio < SPLIT_FAR_RATIO ? SPLIT_EXPLORE_FAR : SPLIT_EXPLORE_RARE;
@@ -303,8 +309,13 @@ export class SplitChooser {
   note(record: SplitRecord, split: boolean, ms: number): void {
     const average = split ? record.splitMs : record.singleMs;
     const next = average === 0 ? ms : average + SPLIT_TIMING_WEIGHT * (Math.min(ms, 2 * average) - average);
-    if (split) record.splitMs = next;
-    else record.singleMs = next;
+    if (split) {
+      record.splitMs = next;
+      record.splitSamples++;
+    } else {
+      record.singleMs = next;
+      record.singleSamples++;
+    }
   }
 }
 
