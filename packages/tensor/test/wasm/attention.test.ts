@@ -112,13 +112,33 @@ describe('SplitChooser', () => {
     chooser.note(record, false, 1);
     let singles = 0;
     for (let i = 0; i < 320; i++) if (!chooser.choose(record)) singles++;
-    expect(singles).toBe(10);
+    expect(singles).toBe(11); // one follow-up probe: the split timings beat one thread while it was still preferred
     // Within 30% of each other, the other way is probed every 8th call.
     chooser.note(record, false, 0.55);
     for (let i = 0; i < 10; i++) chooser.note(record, false, 0.55);
     singles = 0;
     for (let i = 0; i < 320; i++) if (!chooser.choose(record)) singles++;
     expect(singles).toBe(40);
+  });
+
+  it('follows a probe that beat the faster way with another at once, and turns within a few calls', () => {
+    const chooser = new SplitChooser();
+    const record = chooser.record('job');
+    for (let i = 0; i < 3; i++) {
+      chooser.choose(record);
+      chooser.note(record, true, 4); // busy machine: splitting 4x slower
+      chooser.choose(record);
+      chooser.note(record, false, 1);
+    }
+    // The machine gets quiet: every probe of splitting now takes 0.5 ms.
+    let calls = 0;
+    while (!(record.splitMs < record.singleMs)) {
+      if (++calls > 200) expect.fail('never turned to splitting');
+      if (chooser.choose(record)) chooser.note(record, true, 0.5);
+      else chooser.note(record, false, 1);
+    }
+    // One period of 128 to the first probe, then consecutive probes.
+    expect(calls).toBeLessThanOrEqual(128 + 10);
   });
 
   it('caps one outlier at twice the average', () => {

@@ -247,6 +247,8 @@ export interface SplitRecord {
   splitSamples: number;
   singleSamples: number;
   calls: number;
+  /** Set when a probe of the slower way beat the faster one's average: probe again on the next call. */
+  probeAgain: boolean;
 }
 
 /** Timings of each way a shape collects, alternating, before the faster one is preferred. */
@@ -269,6 +271,8 @@ const SPLIT_EXPLORE_RARE = 128;
 
 /**
  * Chooses, per job shape, between splitting across the threads and running on the calling thread,
+ * (a probe of the slower way that beats the faster one is followed by another at once, so the
+ * choice turns within a few calls when the machine gets quieter or busier),
  * from the recent wall time of each (copies included). On a quiet machine splitting wins and the
  * single-thread runs are rare probes; when other processes keep the cores busy, a worker that
  * claims a chunk and is then descheduled holds the main thread for a scheduler time slice, and
@@ -284,7 +288,7 @@ export class SplitChooser {
   /** The record of job shape `key`. */
   record(key: string): SplitRecord {
     let record = this.records.get(key);
-    if (!record) this.records.set(key, (record = { splitMs: 0, singleMs: 0, splitSamples: 0, singleSamples: 0, calls: 0 }));
+    if (!record) this.records.set(key, (record = { splitMs: 0, singleMs: 0, splitSamples: 0, singleSamples: 0, calls: 0, probeAgain: false }));
     return record;
   }
 
@@ -295,6 +299,10 @@ export class SplitChooser {
     // Alternate until each way has a few timings: one unlucky first timing must not decide for long.
     if (record.splitSamples < SPLIT_WARMUP_SAMPLES || record.singleSamples < SPLIT_WARMUP_SAMPLES) return record.splitSamples <= record.singleSamples;
     const splitFaster = record.splitMs <= record.singleMs;
+    if (record.probeAgain) {
+      record.probeAgain = false;
+      return !splitFaster;
+    }
     const ratio = splitFaster ? record.singleMs / record.splitMs : record.splitMs / record.singleMs;
     const period = ratio < SPLIT_CLOSE_RATIO ? SPLIT_EXPLORE_CLOSE : ratio < SPLIT_FAR_RATIO ? SPLIT_EXPLORE_FAR : SPLIT_EXPLORE_RARE;
     const explore = record.calls % period === 0;
@@ -308,6 +316,10 @@ export class SplitChooser {
    */
   note(record: SplitRecord, split: boolean, ms: number): void {
     const average = split ? record.splitMs : record.singleMs;
+    // A probe of the slower way that beat the faster one: the load may have changed, so follow it up
+    // at once rather than a probe period later (otherwise flipping takes several periods).
+    const other = split ? record.singleMs : record.splitMs;
+    if (average > other && other > 0 && ms < other) record.probeAgain = true;
     const next = average === 0 ? ms : average + SPLIT_TIMING_WEIGHT * (Math.min(ms, 2 * average) - average);
     if (split) {
       record.splitMs = next;
