@@ -61,7 +61,7 @@ export function createAttunePeer(options: { webgpu?: boolean } = {}): Peer {
         library: '@attune/transformer + @attune/nn + @attune/tensor (workspace source)',
         backend: 'cpu (WebAssembly SIMD kernels)',
         threads: Math.min(8, os.availableParallelism()),
-        notes: ['GPT from @attune/transformer, AdamW (decoupled decay) from @attune/nn', 'matmuls split across worker threads, one per core up to 8 (the tensor core default)'],
+        notes: ['GPT from @attune/transformer, AdamW (decoupled decay) from @attune/nn', 'matmuls, fused attention and activations split across worker threads (one per core, up to 8: the tensor core default) for job shapes where that has recently been faster than one thread'],
       };
     },
     step: (index) => step(index),
