@@ -141,6 +141,16 @@ describe('SplitChooser', () => {
     expect(calls).toBeLessThanOrEqual(128 + 10);
   });
 
+  it('forgets every shape past 4096 of them', () => {
+    const chooser = new SplitChooser();
+    const first = chooser.record('shape 0');
+    chooser.note(first, true, 1);
+    for (let i = 1; i < 4096; i++) chooser.record(`shape ${i}`);
+    expect(chooser.record('shape 0')).toBe(first);
+    chooser.record('shape 4096'); // the 4097th starts the map over
+    expect(chooser.record('shape 0')).not.toBe(first);
+  });
+
   it('caps one outlier at twice the average', () => {
     const chooser = new SplitChooser();
     const record = chooser.record('job');

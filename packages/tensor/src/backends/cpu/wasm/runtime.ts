@@ -251,6 +251,8 @@ export interface SplitRecord {
   probeAgain: boolean;
 }
 
+/** Job shapes remembered at most (the map starts over beyond). */
+const SPLIT_MAX_RECORDS = 4096;
 /** Timings of each way a shape collects, alternating, before the faster one is preferred. */
 const SPLIT_WARMUP_SAMPLES = 3;
 
@@ -288,6 +290,8 @@ export class SplitChooser {
   /** The record of job shape `key`. */
   record(key: string): SplitRecord {
     let record = this.records.get(key);
+    // Shapes that keep changing (a growing key-value cache, variable batches) must not grow the map without end.
+    if (!record && this.records.size >= SPLIT_MAX_RECORDS) this.records.clear();
     if (!record) this.records.set(key, (record = { splitMs: 0, singleMs: 0, splitSamples: 0, singleSamples: 0, calls: 0, probeAgain: false }));
     return record;
   }
