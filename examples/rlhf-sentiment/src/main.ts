@@ -20,7 +20,18 @@ import { join } from 'node:path';
 import { AdamW, clipGradNormAsync, latestCheckpoint, type Module } from '@attune/nn';
 import { Generator, getBackend, manualSeed, mul, noGrad, tidy, useBackend, type Tensor } from '@attune/tensor';
 import { GPT, gptConfig, lmLoss, loadPretrained, sampleBatch, savePretrained } from '@attune/transformer';
-import { RewardModel, buildComparisonBatch, comparisonLoss, loadRewardModel, rewardNormalization, saveRewardModel, scoreSequences, type RankedPreference } from '@attune/reward-model';
+import {
+  RewardModel,
+  buildComparisonBatch,
+  comparisonLoss,
+  loadRewardModel,
+  parseRankedPreference,
+  readJsonl,
+  rewardNormalization,
+  saveRewardModel,
+  scoreSequences,
+  type RankedPreference,
+} from '@attune/reward-model';
 import { responseLogProbs, trainDPO, trainPPOLM, trainRejectionSampling } from '@attune/rlhf';
 import { batchTensors, layoutBatch, sampleResponses, type ResponseBatch } from './batch.js';
 import { promptExamples, readBrown, tokenStream, type PromptExample } from './data.js';
@@ -114,14 +125,16 @@ interface Args {
   /** Save a PPO checkpoint every this many iterations. */
   ppoCheckpointEvery: number;
   /**
-   * Initial KL coefficient β (Ziegler et al. 2019 §2.2 and TRL: 0.2; here 0.4). This small policy
-   * finds the positive-word mode abruptly: with β₀ 0.15 and horizon 300 the KL shot to 3–4× the
-   * target before the controller caught up (measured with this recipe).
+   * Initial KL coefficient β (Ziegler et al. 2019 §2.2 and TRL: 0.2; here 0.35). This small policy
+   * finds the positive-word mode abruptly once β falls below ≈0.25: with β₀ 0.15–0.4 and a fast
+   * controller (horizon 100–300) β decayed while the KL was still small and the KL then shot to
+   * 2.5–4× the target before the controller caught up (measured with this recipe). Starting near
+   * the β that holds the target, with a slow controller, keeps the KL near the target throughout.
    */
   initKlCoef: number;
   /** Target KL(π ‖ π_SFT) per response, nats (Ziegler et al. 2019 §2.2 used 6 for sentiment). */
   targetKl: number;
-  /** Sequences over which the controller corrects a proportional error of 1 (Ziegler et al. 2019: 10,000 at 512 a batch; here 100 at 32, so β can follow the abrupt change). */
+  /** Sequences over which the controller corrects a proportional error of 1 (Ziegler et al. 2019 and TRL: 10,000; here 1,000 at 32 sequences a step, so β moves at most 0.64% a step). */
   klHorizon: number;
   /** Adapt β (true) or keep it at initKlCoef (false). */
   adaptiveKl: boolean;
@@ -184,7 +197,7 @@ function parseArgs(argv: string[]): Args {
     labellerTemperature: 1,
     sampleTemperature: 1,
     generateBatch: 256,
-    rmEpochs: 3,
+    rmEpochs: 4,
     rmBatch: 16,
     rmLr: 1e-3,
     ppoIterations: 60,
@@ -193,21 +206,21 @@ function parseArgs(argv: string[]): Args {
     ppoMiniBatch: 16,
     ppoLr: 1e-4,
     ppoCheckpointEvery: 10,
-    initKlCoef: 0.4,
+    initKlCoef: 0.35,
     targetKl: 4,
-    klHorizon: 100,
+    klHorizon: 1000,
     adaptiveKl: true,
-    rsRounds: 1,
+    rsRounds: 2,
     rsPrompts: 512,
     rsSamples: 8,
     rsSteps: 100,
-    rsLr: 2e-4,
+    rsLr: 5e-4,
     rsBatch: 16,
     rsCheckpointEvery: 20,
     dpoBeta: 0.1,
     dpoEpochs: 2,
     dpoBatch: 32,
-    dpoLr: 1e-4,
+    dpoLr: 3e-4,
     dpoCheckpointEvery: 20,
     evalPrompts: 256,
     evalSamples: 2,
@@ -272,6 +285,8 @@ const exampleOptions = { promptWords: [args.promptMin, args.promptMax] as [numbe
 const trainExamples = shuffle(promptExamples(brown.train, tokenizer, exampleOptions, generatorFor('prompts')), generatorFor('shuffle'));
 const heldOutExamples = shuffle(promptExamples(brown.heldOut, tokenizer, exampleOptions, generatorFor('held-out prompts')), generatorFor('held-out shuffle'));
 const words = (ids: readonly number[]) => tokenizer.tokens(ids, { skipSpecialTokens: true });
+if (args.labelPrompts + args.rsPrompts > trainExamples.length) throw new Error(`--labelPrompts (${args.labelPrompts}) + --rsPrompts (${args.rsPrompts}) must be at most the ${trainExamples.length} training prompts`);
+if (args.evalPrompts + args.labelHeldOutPrompts > heldOutExamples.length) throw new Error(`--evalPrompts (${args.evalPrompts}) + --labelHeldOutPrompts (${args.labelHeldOutPrompts}) must be at most the ${heldOutExamples.length} held-out prompts`);
 run.print(`Brown: ${brown.train.length.toLocaleString()} train / ${brown.heldOut.length.toLocaleString()} held-out sentences; ${tokenizer.vocabSize} word tokens; ${trainExamples.length.toLocaleString()} train / ${heldOutExamples.length.toLocaleString()} held-out prompts`);
 
 /** Fisher–Yates with the given generator (a new array). */
@@ -542,17 +557,17 @@ const preferences = await run.stage('preferences', async (dir) => {
 });
 maybeStop('preferences');
 
+/** A labelled preference file as token ids (responses end with EOS, as sampled); errors name file and line. */
 async function readRecords(path: string): Promise<Array<RankedPreference & { gold: number[] }>> {
-  const text = await readFile(path, 'utf8');
-  return text.split('\n').filter(Boolean).map((line, i) => {
-    let record: LabelledRecord;
-    try {
-      record = JSON.parse(line) as LabelledRecord;
-    } catch (error) {
-      throw new Error(`${path}:${i + 1}: malformed JSON (${(error as Error).message})`);
-    }
-    return { prompt: tokenizer.encode(record.prompt), responses: record.responses.map((r) => [...tokenizer.encode(r), eos].slice(0, N)), ranking: record.ranking, gold: record.gold };
-  });
+  const records: Array<RankedPreference & { gold: number[] }> = [];
+  const parse = (value: unknown) => {
+    const { prompt, responses, ranking } = parseRankedPreference(value);
+    const gold = (value as { gold?: unknown }).gold;
+    if (!Array.isArray(gold) || gold.length !== responses.length || !gold.every(Number.isFinite)) throw new TypeError(`field "gold" must hold ${responses.length} numbers, got ${JSON.stringify(gold)}`);
+    return { prompt: tokenizer.encode(prompt), responses: responses.map((r) => [...tokenizer.encode(r), eos].slice(0, N)), ranking, gold: gold as number[] };
+  };
+  for await (const record of readJsonl(path, parse)) records.push(record);
+  return records;
 }
 
 // ---- 7. Stage 4: the reward model ---------------------------------------------------------------

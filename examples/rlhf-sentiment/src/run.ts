@@ -83,7 +83,7 @@ export class Run {
     this.seconds[name] = (performance.now() - started) / 1000;
     await writeJsonAtomic(done, { ...result, seconds: this.seconds[name] });
     // The stage's outputs are in place: its resume checkpoints are not needed any more.
-    for (const entry of await readdir(dir)) if (/^checkpoint-\d+$/.test(entry)) await rm(join(dir, entry), { recursive: true, force: true });
+    for (const entry of await readdir(dir)) if (/^(checkpoint|iteration)-\d+$/.test(entry)) await rm(join(dir, entry), { recursive: true, force: true });
     this.print(`[${name}] done in ${formatTime(this.seconds[name])}`);
     return result;
   }

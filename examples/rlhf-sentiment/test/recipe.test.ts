@@ -74,4 +74,14 @@ describe('examples/rlhf-sentiment --quick', () => {
     const metricStages = new Set(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).stage));
     for (const stage of ['pretrain', 'sft', 'reward-model', 'ppo', 'rejection-sampling', 'dpo', 'evaluate']) expect(metricStages.has(stage), stage).toBe(true);
   });
+
+  it('rejects bad arguments, naming them', async () => {
+    const unknown = await recipe(['--learningRat=3']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.output).toMatch(/unknown argument --learningRat/);
+    const backend = await recipe(['--backend=tpu']);
+    expect(backend.output).toMatch(/--backend must be cpu, webgpu or auto, got tpu/);
+    const number = await recipe(['--seed=abc']);
+    expect(number.output).toMatch(/--seed must be a number, got abc/);
+  });
 });
