@@ -6,7 +6,7 @@
 // down to 10%.
 
 import { AdamW, checkpointName, clipGradNormAsync, constantSchedule, cosineSchedule, latestCheckpoint, linearSchedule, loadCheckpoint, LRScheduler, saveCheckpoint, type Schedule } from '@attune/nn';
-import { Generator, cpuBackend, noGrad, tensor, tidy, type Backend, type GeneratorState, type Tensor } from '@attune/tensor';
+import { Generator, noGrad, tidy, type GeneratorState } from '@attune/tensor';
 import { toHuggingFaceConfig } from '@attune/transformer';
 import { buildComparisonBatch, comparisonLoss, type PreferenceRecord } from './batch.js';
 import { evaluateRewardModel, type RewardEvaluation } from './evaluate.js';
@@ -218,11 +218,10 @@ export async function trainRewardModel(
   const resumeFrom = hooks.resume === true ? await latestCheckpoint(hooks.checkpointDir as string) : typeof hooks.resume === 'string' ? hooks.resume : null;
   if (resumeFrom !== null) {
     const checkpoint = await loadCheckpoint(resumeFrom);
-    const onDevice = moveTensors(checkpoint.model, model.score.weight.backend); // the checkpoint's tensors are on the CPU
     try {
-      model.loadStateDict(onDevice);
+      model.loadStateDict(checkpoint.model); // read on the CPU; loadStateDict uploads to the model's backend
     } finally {
-      for (const t of new Set([...Object.values(checkpoint.model), ...Object.values(onDevice)])) t.dispose();
+      for (const t of Object.values(checkpoint.model)) t.dispose();
     }
     const state = checkpoint.trainerState as unknown as RewardTrainerState;
     // The batches replay only with the same records, batch size, epochs and seed.
@@ -294,16 +293,11 @@ export async function trainRewardModel(
             bias: model.bias,
           };
           lastCheckpoint = `${hooks.checkpointDir}/${checkpointName(globalStep)}`;
-          const host = await hostStateDict(model.stateDict()); // saveCheckpoint reads tensors synchronously
-          try {
-            await saveCheckpoint(lastCheckpoint, {
-              model: host.tensors,
-              config: { ...args, model: toHuggingFaceConfig(model.config) },
-              trainerState: trainerState as unknown as Record<string, unknown>,
-            });
-          } finally {
-            for (const t of host.copies) t.dispose();
-          }
+          await saveCheckpoint(lastCheckpoint, {
+            model: model.stateDict(),
+            config: { ...args, model: toHuggingFaceConfig(model.config) },
+            trainerState: trainerState as unknown as Record<string, unknown>,
+          });
         }
         if (stopping) return { globalStep, totalSteps, lastEval, checkpoint: lastCheckpoint };
       }
@@ -359,25 +353,6 @@ function makeSchedule(args: RewardTrainerConfig, totalSteps: number): Schedule {
   if (args.lrSchedule === 'constant') return constantSchedule();
   if (args.lrSchedule === 'linear') return linearSchedule({ numSteps: totalSteps });
   return cosineSchedule({ warmupSteps: Math.min(args.warmupSteps, totalSteps), decaySteps: totalSteps, minFactor: args.minLearningRateRatio });
-}
-
-/** CPU views of a state dict: CPU tensors as they are, others copied (`copies`, for the caller to dispose). */
-async function hostStateDict(state: Record<string, Tensor>): Promise<{ tensors: Record<string, Tensor>; copies: Tensor[] }> {
-  const cpu = cpuBackend();
-  const tensors: Record<string, Tensor> = {};
-  const copies: Tensor[] = [];
-  for (const [name, t] of Object.entries(state)) {
-    if (t.backend === cpu) tensors[name] = t;
-    else copies.push((tensors[name] = tensor(await t.data(), { shape: t.shape, dtype: t.dtype, backend: cpu })));
-  }
-  return { tensors, copies };
-}
-
-/** `tensors` on `backend`: the same tensors when they are there already, else copies. */
-function moveTensors(tensors: Record<string, Tensor>, backend: Backend): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(tensors)) out[name] = t.backend === backend ? t : tensor(t.dataSync(), { shape: t.shape, dtype: t.dtype, backend });
-  return out;
 }
 
 /** Fisher–Yates shuffle of 0…n−1 into `order`, drawn from `generator`. */
