@@ -111,7 +111,9 @@ export class Run {
 /** A cli-progress bar with the recipe's format: `stage [bar] step/total | items/s | ETA | metric`. */
 export class Progress {
   private readonly bar: cliProgress.SingleBar | null;
-  private readonly started = performance.now();
+  /** Time and step of the first update: rates and the ETA count from there, so a stage's set-up (sampling before its first step) does not inflate the ETA. */
+  private started = 0;
+  private firstStep = -1;
   private items = 0;
   private lastLine = performance.now();
   private readonly total: number;
@@ -152,13 +154,20 @@ export class Progress {
    * ```
    */
   update(step: number, metric: number, items: number): void {
+    if (this.firstStep < 0) {
+      this.firstStep = step;
+      this.started = performance.now();
+      this.bar?.update(step, { speed: '-', metric: metric.toFixed(3) });
+      return;
+    }
     this.items += items;
     const seconds = (performance.now() - this.started) / 1000;
     const speed = (this.items / Math.max(seconds, 1e-3)).toFixed(0);
     this.bar?.update(step, { speed, metric: metric.toFixed(3) });
     if (this.lines && performance.now() - this.lastLine > 15_000) {
       this.lastLine = performance.now();
-      const eta = step > 0 ? (seconds * (this.total - step)) / step : NaN;
+      const done = step - this.firstStep;
+      const eta = done > 0 ? (seconds * (this.total - step)) / done : NaN;
       console.log(`${this.name.padEnd(10)} ${step}/${this.total} | ${speed} ${this.unit}/s | ETA ${Number.isFinite(eta) ? formatTime(eta) : '-'} | ${this.metricName} ${metric.toFixed(3)}`);
     }
   }
