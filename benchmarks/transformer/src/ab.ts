@@ -1,11 +1,14 @@
 // A/B timing inside one process for the Attune CPU peer: alternates blocks of steps between
 // configurations (so that the load of other processes falls on both alike) and prints the median
-// step time of each. Run: npx tsx --conditions=@attune/source src/ab.ts [rounds]
+// step time of each. Run: npx tsx --conditions=@attune/source src/ab.ts [rounds] [--without a,b [--threads n]]
 import os from 'node:os';
 import { cpuBackend, setNumThreads, type FastKernels } from '@attune/tensor';
 import { createAttunePeer } from './peers/attune.js';
 
 const rounds = Number(process.argv[2] ?? 6);
+// --threads n: run both configurations of --without on n threads.
+const threadsFlag = process.argv.indexOf('--threads');
+if (threadsFlag > 0) setNumThreads(Number(process.argv[threadsFlag + 1]));
 // --without a,b: the second configuration hides these fast kernels (the CPU backend then takes its
 // other path), to time one kernel's effect on the whole step; without it, 2 threads against 1.
 const without = process.argv.indexOf('--without');

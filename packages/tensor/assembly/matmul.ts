@@ -53,6 +53,14 @@ const PLAN_DOT: i32 = 3;
 export const ATTENTION_PLAN: i32 = 16;
 /** Likewise ELEMENTWISE_PLAN runs `elementwiseJob(a, …)` on claimed blocks of 8192 elements. */
 export const ELEMENTWISE_PLAN: i32 = 32;
+/**
+ * And PRODUCTS_PLAN runs `productsJob(a, …)`: each claimed item is a row range of one of several
+ * independent products (a linear layer's dx = dy·W and dW = dyᵀ·x), so that one pool job, woken
+ * once, covers them all, and a thread that finds no worker awake simply computes everything.
+ */
+export const PRODUCTS_PLAN: i32 = 48;
+/** i32 words per item of a products job: plan, a, b, c, m, k, n, transA, transB, rowStart, rowEnd (then padding). */
+export const PRODUCT_ITEM_WORDS: i32 = 12;
 
 // ---------------------------------------------------------------------------------------------
 // Packed path
@@ -504,6 +512,23 @@ export function matmulPrepareB(plan: i32, b: usize, k: i32, n: i32, transB: bool
 }
 
 /**
+ * Items [itemStart, itemEnd) of a products job: item i is described by PRODUCT_ITEM_WORDS i32 words
+ * at params + 4 · i · PRODUCT_ITEM_WORDS (plan, a, b, c, m, k, n, transA, transB, rowStart,
+ * rowEnd: rows [rowStart, rowEnd) of C = op(A)·op(B), one matrix each), B prepared on the fly in
+ * this thread's scratch exactly as `matmul` does, so the rows are bit for bit `matmul`'s.
+ */
+function productsJob(params: usize, itemStart: i32, itemEnd: i32, scratch: usize): void {
+  for (let item = itemStart; item < itemEnd; item++) {
+    const p = params + (<usize>(item * PRODUCT_ITEM_WORDS) << 2);
+    runRows(
+      load<i32>(p), <usize>load<u32>(p, 4), <usize>load<u32>(p, 8), 0, false, <usize>load<u32>(p, 12),
+      load<i32>(p, 16), load<i32>(p, 20), load<i32>(p, 24), load<i32>(p, 28) != 0, load<i32>(p, 32) != 0, 0, 0,
+      load<i32>(p, 36), load<i32>(p, 40), scratch,
+    );
+  }
+}
+
+/**
  * Computes the flattened output rows [rowStart, rowEnd) of a batched product with a given plan.
  * `prepared` is B as written by matmulPrepareB (one matrix for all items when sharedPrepared), or
  * 0 to prepare on the fly into this thread's scratch.
@@ -603,7 +628,8 @@ export function matmulClaimRows(
       participated = true;
       atomic.add<i32>(done + 4, 1);
     }
-    if (plan >= ELEMENTWISE_PLAN) elementwiseJob(a, start, end);
+    if (plan >= PRODUCTS_PLAN) productsJob(a, start, end, scratch);
+    else if (plan >= ELEMENTWISE_PLAN) elementwiseJob(a, start, end);
     else if (plan >= ATTENTION_PLAN) attentionJob(plan - ATTENTION_PLAN, a, start, end, scratch);
     else runRows(plan, a, b, prepared, sharedPrepared, c, m, k, n, transA, transB, aBatchStride, bBatchStride, start, end, scratch);
     computed += end - start;

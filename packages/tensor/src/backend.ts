@@ -93,6 +93,14 @@ export interface Backend<S = unknown> {
    * output is written instead of in a second pass. Backends without it get matmul + add.
    */
   linear?(x: S, weight: S, bias: S, m: number, k: number, n: number): S;
+  /**
+   * Optional fused gradients of `y = x·Wᵀ (+ bias)` for x (m, k), weight (n, k) from the upstream
+   * gradient dy (m, n): dx = dy·W (m, k) when `wantX`, dweight = dyᵀ·x (n, k) when `wantWeight`,
+   * dbias = Σ_rows dy (n) when `wantBias`; the others are null. dy is read once for all three (the
+   * CPU backend copies it into WebAssembly memory once instead of three times). Backends without it
+   * get two matmuls and a sum.
+   */
+  linearBackward?(dy: S, x: S, weight: S, m: number, k: number, n: number, wantX: boolean, wantWeight: boolean, wantBias: boolean): { dx: S | null; dweight: S | null; dbias: S | null };
 
   // --- fused attention (optional) ------------------------------------------------------
   /**

@@ -129,10 +129,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(`linear: input's last dim is ${inFeatures} but weight expects ${weight.shape[1]} in-features (input ${formatShape(x.shape)}, weight ${formatShape(weight.shape)})`);
   }
   const lead = x.shape.slice(0, -1);
-  if (bias && x.backend.linear && x.ndim >= 2) {
-    if (x.ndim === 2) return fusedLinear(x, weight, bias);
+  if (x.ndim >= 2 && (bias ? x.backend.linear : x.backend.linearBackward)) {
+    if (x.ndim === 2) return fusedLinear(x, weight, bias ?? null);
     const x2 = reshape(x, [product(lead), inFeatures]); // (…, in) → (N, in)
-    return reshapeAndRelease(fusedLinear(x2, weight, bias), [...lead, weight.shape[0]], [x2]);
+    return reshapeAndRelease(fusedLinear(x2, weight, bias ?? null), [...lead, weight.shape[0]], [x2]);
   }
   // x·Wᵀ reads W transposed in the kernel: no transpose is materialised, forward or backward.
   const x2 = x.ndim === 2 ? x : reshape(x, [product(lead), inFeatures]);
@@ -175,20 +175,39 @@ export function matmulTransposed(a: Tensor, b: Tensor): Tensor {
   return reshapeAndRelease(mm(a3, b3, false, true), [...lead, m, n], [a3, b3]);
 }
 
-/** x·Wᵀ + b on a backend with a fused linear kernel; x is 2-D and shapes are checked by `linear`. */
-function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
-  checkTensor('linear', 'bias', bias);
+/**
+ * x·Wᵀ (+ b) for 2-D x on a backend with a fused kernel for it: `linear` (bias added as the output is
+ * written) when there is a bias, and `linearBackward` (dy read once for dx, dW and db) when the
+ * backend has it. Shapes are checked by `linear`, which calls this with a bias only where the
+ * backend has `linear`.
+ */
+function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  if (bias) checkTensor('linear', 'bias', bias);
   checkSameBackend('linear', x, weight);
-  checkSameBackend('linear', x, bias);
+  if (bias) checkSameBackend('linear', x, bias);
   const [m, k] = x.shape;
   const n = weight.shape[0];
-  if (bias.ndim !== 1 || bias.shape[0] !== n) throw new RangeError(`linear: bias must have shape [${n}], got ${formatShape(bias.shape)}`);
-  const out = wrap(x.backend, x.backend.linear!(x.storage, weight.storage, bias.storage, m, k, n), [m, n], 'float32');
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== n)) throw new RangeError(`linear: bias must have shape [${n}], got ${formatShape(bias.shape)}`);
+  const backend = x.backend;
+  // `linear` only calls this with a bias where the backend has `linear`.
+  const storage = bias ? backend.linear!(x.storage, weight.storage, bias.storage, m, k, n) : backend.matmul(x.storage, weight.storage, 1, m, k, n, false, true, 0, 0);
+  const out = wrap(backend, storage, [m, n], 'float32');
   if (!needsGrad(x, weight, bias)) return out;
+  const inputs = bias ? [x, weight, bias] : [x, weight];
   // y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x, db = Σ_rows g
-  return record(out, 'linear', [x, weight, bias], (g) => [
-    x.requiresGrad ? mm(g, weight, false, false) : null,
-    weight.requiresGrad ? mm(g, x, true, false) : null,
-    bias.requiresGrad ? sum(g, 0) : null,
-  ]);
+  if (!backend.linearBackward) {
+    return record(out, 'linear', inputs, (g) => [
+      x.requiresGrad ? mm(g, weight, false, false) : null,
+      weight.requiresGrad ? mm(g, x, true, false) : null,
+      bias?.requiresGrad ? sum(g, 0) : null,
+    ]);
+  }
+  return record(out, 'linear', inputs, (g) => {
+    const grads = backend.linearBackward!(g.storage, x.storage, weight.storage, m, k, n, x.requiresGrad, weight.requiresGrad, !!bias?.requiresGrad);
+    return [
+      grads.dx === null ? null : wrap(backend, grads.dx, [m, k], 'float32'),
+      grads.dweight === null ? null : wrap(backend, grads.dweight, [n, k], 'float32'),
+      grads.dbias === null ? null : wrap(backend, grads.dbias, [n], 'float32'),
+    ];
+  });
 }

@@ -19,6 +19,8 @@ export interface FastKernels {
   activationBackward?(op: 'tanhBackward' | 'sigmoidBackward' | 'geluTanhBackward', grad: Float32Array, saved: Float32Array, out: Float32Array, count: number): void;
   /** out = op(A) @ op(B), plus `rowBias` (n floats) added to every output row when given (a linear layer's bias). */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, rowBias?: Float32Array | null): void;
+  /** dx = dy·W, dweight = dyᵀ·x, dbias = Σ_rows dy into the non-null outputs (a linear layer's gradients), dy read once. */
+  linearBackward?(dy: Float32Array, x: Float32Array, weight: Float32Array, dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, m: number, k: number, n: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
@@ -311,6 +313,28 @@ export class CpuBackend implements Backend<TypedArray> {
     if (fast?.addRowVector && m * n >= FAST_ELEMENTWISE_MIN) fast.addRowVector(out as Float32Array, bias as Float32Array, m, n);
     else for (let row = 0; row < m * n; row += n) for (let j = 0; j < n; j++) out[row + j] += bias[j];
     return out;
+  }
+
+  /**
+   * Gradients of `linear` (y = x·Wᵀ + b): with the fast kernels dy is copied into WebAssembly memory
+   * once for dx, dW and db; otherwise the same two products and row sum as the composed path.
+   * Both ways compute bit for bit what `matmul` and `reduce` would.
+   */
+  linearBackward(dy: TypedArray, x: TypedArray, weight: TypedArray, m: number, k: number, n: number, wantX: boolean, wantWeight: boolean, wantBias: boolean) {
+    const fast = this.fast;
+    // n > 1 and m·n large enough: where `reduce` sums the bias gradient with the same SIMD row sum.
+    if (fast?.linearBackward && fast.sumRows && m * n >= FAST_ELEMENTWISE_MIN && n > 1) {
+      const dx = wantX ? this.alloc('float32', m * k) as Float32Array : null;
+      const dweight = wantWeight ? this.alloc('float32', n * k) as Float32Array : null;
+      const dbias = wantBias ? this.alloc('float32', n) as Float32Array : null;
+      fast.linearBackward(dy as Float32Array, x as Float32Array, weight as Float32Array, dx, dweight, dbias, m, k, n);
+      return { dx, dweight, dbias };
+    }
+    return {
+      dx: wantX ? this.matmul(dy, weight, 1, m, n, k, false, false, 0, 0) : null,
+      dweight: wantWeight ? this.matmul(dy, x, 1, n, m, k, true, false, 0, 0) : null,
+      dbias: wantBias ? this.reduce('sum', dy, 1, m, n, 'float32') : null,
+    };
   }
 
   /**

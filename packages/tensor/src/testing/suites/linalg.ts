@@ -31,6 +31,17 @@ export function linalgTests(t: SuiteContext): void {
       forward: { rtol: 1e-5, atol: 1e-5 },
     });
     t.op('linear without bias on a 3-D input', [{ shape: [2, 3, 4] }, { shape: [2, 4] }], (x, w) => linear(x, w), (x, w) => R.matmul(x, R.transpose(w, 0, 1)), { forward: { rtol: 1e-5, atol: 1e-5 } });
+    // m·n ≥ 1024: the CPU backend's fused linear backward (dy copied once for dx, dW and db).
+    t.op('linear with bias, fused-backward size: (40, 24)·(32, 24)ᵀ + b', [{ shape: [40, 24] }, { shape: [32, 24] }, { shape: [32] }], linear, (x, w, b) => R.zip(R.matmul(x, R.transpose(w, 0, 1)), b, (p, q) => p + q), {
+      forward: { rtol: 1e-5, atol: 1e-5 },
+    });
+    t.op('linear without bias, fused-backward size: (2, 20, 24)·(48, 24)ᵀ', [{ shape: [2, 20, 24] }, { shape: [48, 24] }], (x, w) => linear(x, w), (x, w) => R.matmul(x, R.transpose(w, 0, 1)), { forward: { rtol: 1e-5, atol: 1e-5 } });
+    t.op('linear, constant input (gradients of weight and bias only): (40, 24)·(32, 24)ᵀ + b', [{ shape: [40, 24], requiresGrad: false }, { shape: [32, 24] }, { shape: [32] }], linear, (x, w, b) => R.zip(R.matmul(x, R.transpose(w, 0, 1)), b, (p, q) => p + q), {
+      forward: { rtol: 1e-5, atol: 1e-5 },
+    });
+    t.op('linear, constant weight (gradients of input and bias only): (40, 24)·(32, 24)ᵀ + b', [{ shape: [40, 24] }, { shape: [32, 24], requiresGrad: false }, { shape: [32] }], linear, (x, w, b) => R.zip(R.matmul(x, R.transpose(w, 0, 1)), b, (p, q) => p + q), {
+      forward: { rtol: 1e-5, atol: 1e-5 },
+    });
     t.op('linear on a 1-D input', [{ shape: [4] }, { shape: [3, 4] }, { shape: [3] }], linear, (x, w, b) => R.zip(R.matmul(w, x), b, (p, q) => p + q), { forward: { rtol: 1e-5, atol: 1e-5 } });
 
     // Odd sizes around SIMD widths and tile edges, and one large enough for a blocked/threaded kernel.

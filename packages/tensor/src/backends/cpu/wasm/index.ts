@@ -24,6 +24,15 @@ export interface WasmKernels {
     a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, rowBias?: Float32Array | null,
   ): void;
+  /**
+   * The gradients of y = x·Wᵀ (+ b) for x (m, k), weight (n, k) from dy (m, n), into the non-null
+   * outputs: dx = dy·W (m, k), dweight = dyᵀ·x (n, k), dbias = Σ_rows dy (n). dy is copied into the
+   * module's memory once for all three; the values are bit for bit those of `matmul` and `sumRows`.
+   */
+  linearBackward(
+    dy: Float32Array, x: Float32Array, weight: Float32Array, dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null,
+    m: number, k: number, n: number,
+  ): void;
   /** out[i] = op(x[i]) for the transcendental activations (tanh, sigmoid, GPT-2 GELU, exp); out may be x. */
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void;
   /** out[i] = an activation's gradient from the upstream gradient and the saved output (tanh, sigmoid) or input (GELU). */

@@ -129,6 +129,12 @@ const JOB_PARAM_WORDS = 16;
 const ELEMENTWISE_PLAN = 32;
 const ELEMENTWISE_BLOCK = 8192;
 /**
+ * matmulClaimRows runs productsJob for this plan code (the module's PRODUCTS_PLAN): items are row
+ * ranges of independent products, each described by PRODUCT_ITEM_WORDS words of the parameter block.
+ */
+const PRODUCTS_PLAN = 48;
+const PRODUCT_ITEM_WORDS = 12;
+/**
  * Activations (and their gradients) from this many elements split across the threads: GPT-2's GELU
  * costs ~3 ns an element on one core, so 64Ki elements are ~0.2 ms of work, well above a wake-up.
  */
@@ -670,6 +676,85 @@ export class KernelRuntime implements WasmKernels {
 
   addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {
     this.inPlaceWith(x, rows * cols, bias, cols, x, (xPointer, biasPointer) => this.local.exports.addRowVector(xPointer, biasPointer, rows, cols));
+  }
+
+  /**
+   * The gradients of a linear layer y = x·Wᵀ (+ b), x (m, k), weight (n, k), from dy (m, n): dx = dy·W
+   * (m, k), dweight = dyᵀ·x (n, k) and dbias = Σ_rows dy (n) into the non-null outputs. dy is copied
+   * into WebAssembly memory once for all three (the composed path copies it once per product and
+   * once for the sum), and when the call splits across the threads both products are one pool job
+   * (one wake-up): dW first, whole, then dx in row parts, so a second thread takes dx while the
+   * first computes dW, and a thread left alone computes everything. Each row is computed exactly as
+   * `matmul` computes it, and the bias gradient as `sumRows`, so the results are bit for bit those
+   * of the composed path.
+   */
+  linearBackward(
+    dy: Float32Array, x: Float32Array, weight: Float32Array, dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null,
+    m: number, k: number, n: number,
+  ): void {
+    if (m <= 0 || n <= 0 || k <= 0) {
+      dx?.fill(0, 0, m * k);
+      dweight?.fill(0, 0, n * k);
+      if (dbias) this.sumRows(dy, dbias, m, n);
+      return;
+    }
+    const flops = 2 * m * n * k * ((dx ? 1 : 0) + (dweight ? 1 : 0));
+    const record = this.threads > 1 && flops >= PARALLEL_MIN_FLOPS ? this.chooser.record(`lb${m},${k},${n},${+!!dx}${+!!dweight}`) : null;
+    const callStarted = record ? performance.now() : 0;
+    // Row parts per product: dW in ⌈threads/2⌉ (each part packs all of x again), dx in 8·threads
+    // (small parts: a thread descheduled mid-part holds the others up for less); alone, a product
+    // is split in 8·threads parts.
+    const threads = Math.max(1, this.threads);
+    const dwParts = dweight ? (dx ? Math.ceil(threads / 2) : 8 * threads) : 0;
+    const dxParts = dx ? 8 * threads : 0;
+    const workers = flops > 0 ? this.poolWorkers(flops, dwParts + dxParts, record) : 0;
+    this.lastJobAllRunning = true;
+    const heap = workers > 0 ? this.shared!.heap : this.local;
+    const items = workers > 0 ? dwParts + dxParts : 0;
+    const dyPointer = alignUp(heap.dataOffset + items * PRODUCT_ITEM_WORDS * 4, 16);
+    // 16 spare bytes after each B operand (weight, x): the direct kernels read whole vectors past its last column.
+    const weightPointer = alignUp(dyPointer + m * n * 4, 16);
+    const xPointer = alignUp(weightPointer + (dx ? n * k * 4 + 16 : 0), 16);
+    const dxPointer = alignUp(xPointer + (dweight ? m * k * 4 + 16 : 0), 16);
+    const dwPointer = alignUp(dxPointer + (dx ? m * k * 4 : 0), 16);
+    const dbPointer = alignUp(dwPointer + (dweight ? n * k * 4 : 0), 16);
+    const scratchPointer = alignUp(dbPointer + (dbias ? n * 4 : 0), 64);
+    heap.reserve(scratchPointer + (workers + 1) * this.scratchBytes);
+    heap.copyIn(dy, m * n, dyPointer);
+    if (dx) heap.copyIn(weight, n * k, weightPointer);
+    if (dweight) heap.copyIn(x, m * k, xPointer);
+    const exports = heap.exports;
+    // dx = dy·W: (m, n)·(n, k); dW = dyᵀ·x: (n, m)·(m, k) with dy read transposed.
+    if (workers === 0) {
+      this.lastJobThreads = 1;
+      if (dweight) exports.matmul(dyPointer, xPointer, dwPointer, n, m, k, 1, 0, 0, 0, 0, n, scratchPointer);
+      if (dx) exports.matmul(dyPointer, weightPointer, dxPointer, m, n, k, 0, 0, 0, 0, 0, m, scratchPointer);
+    } else {
+      const params = heap.int32View(heap.dataOffset, items * PRODUCT_ITEM_WORDS);
+      let item = 0;
+      const addParts = (parts: number, a: number, b: number, c: number, rows: number, depth: number, transA: number): void => {
+        const plan = exports.matmulPlan(rows, depth, k, transA, 0);
+        // Part boundaries on whole micro-tiles of 4 rows.
+        const step = Math.ceil(rows / parts / 4) * 4;
+        for (let part = 0; part < parts; part++, item++) {
+          const words = item * PRODUCT_ITEM_WORDS;
+          params[words] = plan; params[words + 1] = a; params[words + 2] = b; params[words + 3] = c;
+          params[words + 4] = rows; params[words + 5] = depth; params[words + 6] = k; params[words + 7] = transA; params[words + 8] = 0;
+          params[words + 9] = Math.min(rows, part * step); params[words + 10] = Math.min(rows, (part + 1) * step);
+        }
+      };
+      if (dweight) addParts(dwParts, dyPointer, xPointer, dwPointer, n, m, 1);
+      if (dx) addParts(dxParts, dyPointer, weightPointer, dxPointer, m, n, 0);
+      this.lastJobThreads = this.runOnPool(workers, PRODUCTS_PLAN, items, 1, scratchPointer);
+    }
+    if (dbias) {
+      heap.zero(dbPointer, n);
+      exports.sumRows(dyPointer, dbPointer, m, n);
+      heap.copyOut(dbPointer, dbias, n);
+    }
+    if (dx) heap.copyOut(dxPointer, dx, m * k);
+    if (dweight) heap.copyOut(dwPointer, dweight, n * k);
+    if (record && this.lastJobAllRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
   }
 
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
