@@ -9,6 +9,7 @@
 //   npm run bench --workspace @attune/benchmark-transformer            # ~1.5 min on 2 cores
 //   npm run bench --workspace @attune/benchmark-transformer -- --quick # one round (~40 s)
 //   npm run bench --workspace @attune/benchmark-transformer -- --webgpu # adds Attune on WebGPU, side by side
+//   npm run bench --workspace @attune/benchmark-transformer -- --relaxed-simd # both children with V8's relaxed SIMD on
 
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,9 +25,14 @@ const PEERS = {
 };
 type PeerId = keyof typeof PEERS;
 
-/** Steps per round and warm-up steps (first round only), per peer: about 2-4 s of work each. */
+/**
+ * Steps per round, per peer (about 2-4 s of work each), and warm-up steps, run by every peer in an
+ * untimed round before the timed ones. Attune's warm-up covers its CPU backend's calibration: each
+ * job shape large enough to split across threads alternates split and single-thread runs until it
+ * has three timings of each way (about six steps).
+ */
 const PLAN: Record<PeerId, { warmup: number; steps: number }> = {
-  attune: { warmup: 3, steps: 10 },
+  attune: { warmup: 10, steps: 10 },
   'tfjs-wasm': { warmup: 1, steps: 2 },
   'attune-webgpu': { warmup: 3, steps: 10 },
 };
@@ -78,8 +84,8 @@ class Child {
   private readonly process: ChildProcess;
   private waiting: ((m: FromChild | null) => void) | null = null;
 
-  constructor(readonly id: PeerId) {
-    this.process = fork(fileURLToPath(import.meta.url), [`--child=${id}`], { execArgv: process.execArgv, stdio: 'inherit' });
+  constructor(readonly id: PeerId, nodeFlags: readonly string[]) {
+    this.process = fork(fileURLToPath(import.meta.url), [`--child=${id}`], { execArgv: [...process.execArgv, ...nodeFlags], stdio: 'inherit' });
     this.process.on('message', (m: FromChild) => this.settle(m));
     this.process.on('exit', () => this.settle(null));
   }
@@ -100,19 +106,30 @@ class Child {
     else this.error = m?.type === 'error' ? m.message : 'child exited';
   }
 
-  async round(first: boolean): Promise<void> {
-    if (this.error) return;
-    const plan = PLAN[this.id];
+  /** The untimed warm-up round: PLAN's warm-up steps; their first three losses are reported. */
+  async warmup(): Promise<void> {
+    const m = await this.run(0, PLAN[this.id].warmup);
+    if (m) this.firstLosses = m.losses.slice(0, 3);
+  }
+
+  /** One timed round: one re-warm step, then PLAN's steps. */
+  async round(): Promise<void> {
+    const m = await this.run(PLAN[this.id].steps, 1);
+    if (!m) return;
+    this.ms.push(...m.ms);
+    this.roundMedians.push(median(m.ms));
+  }
+
+  private async run(count: number, warmup: number): Promise<Extract<FromChild, { type: 'steps' }> | null> {
+    if (this.error) return null;
     const answer = this.next();
-    this.process.send({ type: 'steps', count: plan.steps, warmup: first ? plan.warmup : 1 } satisfies ToChild);
+    this.process.send({ type: 'steps', count, warmup } satisfies ToChild);
     const m = await answer;
     if (m?.type !== 'steps') {
       this.error = m?.type === 'error' ? m.message : 'child exited';
-      return;
+      return null;
     }
-    if (first) this.firstLosses = m.losses.slice(0, 3);
-    this.ms.push(...m.ms);
-    this.roundMedians.push(median(m.ms));
+    return m;
   }
 
   stop(): void {
@@ -126,19 +143,28 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-async function runParent(quick: boolean, webgpu: boolean): Promise<void> {
+/**
+ * Node 20's V8 (11.3) validates WebAssembly relaxed SIMD (fused multiply-add) only behind this flag;
+ * V8 11.4+ (Node 22) ships it. With --relaxed-simd both children get it: Attune's CPU backend then
+ * loads its relaxed-SIMD build, tfjs-backend-wasm 4.22 has no such build and runs as before.
+ */
+const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+async function runParent(quick: boolean, webgpu: boolean, relaxedSimd: boolean): Promise<void> {
   const rounds = quick ? 1 : 3;
+  const nodeFlags = relaxedSimd ? [RELAXED_SIMD_FLAG] : [];
   const load0 = os.loadavg();
   const cpu = os.cpus()[0]?.model?.trim() || os.hostname();
   const cores = os.availableParallelism();
   console.error(`transformer benchmark — ${cpu}, ${cores} cores, Node ${process.version}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   const ids: PeerId[] = webgpu ? ['attune', 'tfjs-wasm', 'attune-webgpu'] : ['attune', 'tfjs-wasm'];
-  const children = ids.map((id) => new Child(id));
+  const children = ids.map((id) => new Child(id, nodeFlags));
   await Promise.all(children.map((c) => c.start()));
+  for (const child of children) await child.warmup();
   for (let r = 0; r < rounds; r++) {
     const order = children.map((_, i) => children[(i + r) % children.length]);
     for (const child of order) {
-      await child.round(r === 0);
+      await child.round();
       const last = child.roundMedians.at(-1);
       console.error(`  round ${r + 1}/${rounds} ${child.info?.label ?? child.id}: ${last ? `${last.toFixed(0)} ms/step, ${(TOKENS_PER_STEP / last * 1000).toFixed(0)} tokens/s` : `ERROR ${child.error}`}`);
     }
@@ -167,14 +193,14 @@ async function runParent(quick: boolean, webgpu: boolean): Promise<void> {
   const result = {
     benchmark: '@attune/benchmark-transformer',
     date: new Date().toISOString(),
-    machine: { cpuModel: cpu, cores, totalMemoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, loadAverageBefore: load0, loadAverageAfter: os.loadavg() },
+    machine: { cpuModel: cpu, cores, totalMemoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, nodeFlags, loadAverageBefore: load0, loadAverageAfter: os.loadavg() },
     workload: { model: 'GPT-2 4 layers, 4 heads, 128 wide, vocab 256, blockSize 128', batchSize: 8, tokensPerStep: TOKENS_PER_STEP, optimizer: 'AdamW lr 6e-4, betas (0.9, 0.95), weight decay 0.1 on matrices' },
     quick,
     peers: rows,
     ratio,
     target: { min: TARGET_RATIO, pass },
   };
-  const name = `transformer-${webgpu ? 'webgpu' : 'cpu'}-${cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${cores}c${quick ? '.partial' : ''}.json`;
+  const name = `transformer-${webgpu ? 'webgpu' : 'cpu'}-${cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${cores}c${relaxedSimd ? '-relaxed-simd' : ''}${quick ? '.partial' : ''}.json`;
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
@@ -183,4 +209,10 @@ async function runParent(quick: boolean, webgpu: boolean): Promise<void> {
 
 const childArg = process.argv.find((a) => a.startsWith('--child='));
 if (childArg) void runChild(childArg.slice('--child='.length) as PeerId);
-else void runParent(process.argv.includes('--quick') || process.env.BENCH_QUICK === '1', process.argv.includes('--webgpu') || process.env.BENCH_WEBGPU === '1');
+else {
+  void runParent(
+    process.argv.includes('--quick') || process.env.BENCH_QUICK === '1',
+    process.argv.includes('--webgpu') || process.env.BENCH_WEBGPU === '1',
+    process.argv.includes('--relaxed-simd') || process.env.BENCH_RELAXED_SIMD === '1',
+  );
+}

@@ -2,7 +2,7 @@
 // threads for large matmuls) or on WebGPU, AdamW from @attune/nn, one `tidy` per step.
 
 import os from 'node:os';
-import { cpuBackend, tensor, tidy, useBackend, type Backend } from '@attune/tensor';
+import { cpuBackend, tensor, tidy, useBackend, wasmKernelVariant, type Backend } from '@attune/tensor';
 import { AdamW } from '@attune/nn';
 import { GPT, gptConfig, lmLoss, loadHuggingFaceStateDict } from '@attune/transformer';
 import { ADAMW, BATCHES, BATCH_SIZE, CONFIG, fixture, type Peer, type PeerInfo } from '../workload.js';
@@ -59,7 +59,7 @@ export function createAttunePeer(options: { webgpu?: boolean } = {}): Peer {
       return {
         label: '@attune/transformer',
         library: '@attune/transformer + @attune/nn + @attune/tensor (workspace source)',
-        backend: 'cpu (WebAssembly SIMD kernels)',
+        backend: `cpu (WebAssembly ${wasmKernelVariant() === 'relaxed-simd' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD'} kernels)`,
         threads: Math.min(8, os.availableParallelism()),
         notes: ['GPT from @attune/transformer, AdamW (decoupled decay) from @attune/nn', 'matmuls, fused attention and activations split across worker threads (one per core, up to 8: the tensor core default) for job shapes where that has recently been faster than one thread'],
       };
