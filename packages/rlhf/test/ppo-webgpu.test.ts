@@ -25,16 +25,15 @@ async function models(backend: Backend): Promise<{ policy: GPT; reference: GPT; 
   const policy = new GPT(config, { generator: new Generator(1), backend: cpu });
   const valueModel = RewardModel.fromGPT(policy, { generator: new Generator(2), backend: cpu });
   if (backend === cpu) return { policy, reference: new GPT(config, { generator: new Generator(1), backend: cpu }), valueModel };
-  const move = async <M extends GPT | RewardModel>(from: M, to: M): Promise<M> => {
-    const state = Object.fromEntries(await Promise.all(Object.entries(from.stateDict()).map(async ([k, t]) => [k, await t.to(backend)] as const)));
-    to.loadStateDict(state);
-    for (const t of Object.values(state)) t.dispose();
+  // loadStateDict uploads a CPU state dict into a model on another backend.
+  const move = <M extends GPT | RewardModel>(from: M, to: M): M => {
+    to.loadStateDict(from.stateDict());
     return to;
   };
   return {
-    policy: await move(policy, new GPT(config, { backend })),
-    reference: await move(policy, new GPT(config, { backend })),
-    valueModel: await move(valueModel, new RewardModel(config, { backend })),
+    policy: move(policy, new GPT(config, { backend })),
+    reference: move(policy, new GPT(config, { backend })),
+    valueModel: move(valueModel, new RewardModel(config, { backend })),
   };
 }
 
