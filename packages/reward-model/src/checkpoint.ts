@@ -5,8 +5,8 @@
 // holding the normalisation gain and bias). Written atomically: a temporary sibling directory renamed
 // into place. Also the start of reward modelling: a reward model from an SFT checkpoint directory.
 
-import { cpuBackend, noGrad, tensor, type Backend, type Tensor } from '@attune/tensor';
-import { loadFile, saveSafetensors } from '@attune/nn';
+import { noGrad, tensor, type Backend, type Tensor } from '@attune/tensor';
+import { loadFile, saveSafetensorsAsync } from '@attune/nn';
 import { fromHuggingFaceConfig, loadHuggingFaceStateDict, loadPretrained, toHuggingFaceConfig, toHuggingFaceStateDict, type HuggingFaceGPT2Config, type Tokenizer } from '@attune/transformer';
 import { RewardModel, type RewardModelOptions } from './model.js';
 
@@ -76,7 +76,7 @@ export async function saveRewardModel(dir: string, model: RewardModel, options: 
       tensors['score.weight'] = model.score.weight.clone(); // (1, C), HF's score layout
       if (model.score.bias) tensors['score.bias'] = model.score.bias.clone();
     });
-    files['model.safetensors'] = await encode(tensors);
+    files['model.safetensors'] = await saveSafetensorsAsync(tensors, { format: 'pt' });
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
@@ -183,14 +183,3 @@ export async function rewardModelFromPretrained(dir: string, options: LoadReward
   }
 }
 
-/** safetensors bytes with Hugging Face's `{"format": "pt"}` metadata, read from any backend. */
-async function encode(tensors: Record<string, Tensor>): Promise<Uint8Array> {
-  const cpu = cpuBackend();
-  const onCpu: Record<string, Tensor> = {};
-  try {
-    for (const [name, t] of Object.entries(tensors)) onCpu[name] = t.backend === cpu ? t : tensor(await t.data(), { shape: t.shape, dtype: t.dtype, backend: cpu });
-    return saveSafetensors(onCpu, { format: 'pt' });
-  } finally {
-    for (const [name, t] of Object.entries(onCpu)) if (t !== tensors[name]) t.dispose();
-  }
-}

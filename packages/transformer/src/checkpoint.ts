@@ -4,8 +4,8 @@
 // the four projections, which Hugging Face keeps in OpenAI's `Conv1D` modules as (in, out), the
 // transpose of `nn.Linear`'s (out, in). They are transposed once here, on load and on save.
 
-import { cpuBackend, noGrad, tensor, transpose, zeros, type Backend, type Tensor } from '@attune/tensor';
-import { loadFile, saveSafetensors } from '@attune/nn';
+import { noGrad, transpose, zeros, type Backend, type Tensor } from '@attune/tensor';
+import { loadFile, saveSafetensorsAsync } from '@attune/nn';
 import { fromHuggingFaceConfig, toHuggingFaceConfig, type HuggingFaceGPT2Config } from './config.js';
 import { GPT } from './model.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
@@ -219,7 +219,7 @@ export async function savePretrained(model: GPT, directory: string, options: Sav
   };
   const tensors = toHuggingFaceStateDict(model);
   try {
-    files['model.safetensors'] = await encodeAsync(tensors);
+    files['model.safetensors'] = await saveSafetensorsAsync(tensors, { format: 'pt' });
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
@@ -248,16 +248,3 @@ export async function savePretrained(model: GPT, directory: string, options: Sav
   }
 }
 
-/** safetensors bytes of `tensors` with Hugging Face's `{"format": "pt"}` metadata, read from any backend. */
-async function encodeAsync(tensors: Record<string, Tensor>): Promise<Uint8Array> {
-  const cpu = cpuBackend();
-  const onCpu: Record<string, Tensor> = {};
-  try {
-    for (const [name, t] of Object.entries(tensors)) {
-      onCpu[name] = t.backend === cpu ? t : tensor(await t.data(), { shape: t.shape, dtype: t.dtype, backend: cpu });
-    }
-    return saveSafetensors(onCpu, { format: 'pt' });
-  } finally {
-    for (const [name, t] of Object.entries(onCpu)) if (t !== tensors[name]) t.dispose();
-  }
-}
