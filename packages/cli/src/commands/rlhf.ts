@@ -2,7 +2,7 @@
  * `attune rlhf <recipe>`: runs an RLHF recipe (the sentiment flagship or TL;DR summarisation) as a
  * child process, forwarding the CLI's flags in the recipe's own syntax and Ctrl-C. The recipes are
  * the private example workspaces of the repository (`@attune/example-rlhf-*`, export `./main`):
- * the built script `dist/main.js` when present, else `src/main.ts` under tsx's loader. A run
+ * the built script `dist/main.js` when the CLI itself runs built, else `src/main.ts` under tsx's loader. A run
  * directory is resumed by running the same command with the same `--run-dir` (each stage leaves
  * done.json and checkpoints). See the README for why the recipes are not bundled into the CLI.
  */
@@ -117,8 +117,9 @@ function recipeManifest(spec: RecipeSpec, cwd: string): string | null {
 }
 
 /**
- * Finds the recipe's script: `dist/main.js` of the installed or checked-out package when built,
- * else `src/main.ts` run with tsx's loader and the `@attune/source` condition. Throws a
+ * Finds the recipe's script: `dist/main.js` of the installed or checked-out package when the CLI
+ * runs built (and the recipe is built), else `src/main.ts` run with tsx's loader and the
+ * `@attune/source` condition. Throws a
  * {@link ConfigError} that explains the situation when the package is not there.
  *
  * @example
@@ -138,8 +139,12 @@ export function resolveRecipe(spec: RecipeSpec, cwd: string = process.cwd()): Re
   const packageDir = dirname(manifest);
   const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, Record<string, string> | string> }).exports?.['./main'];
   const built = join(packageDir, typeof exports === 'object' ? (exports.default ?? 'dist/main.js') : 'dist/main.js');
-  if (existsSync(built)) return { packageDir, nodeArgs: [built], form: 'built' };
   const source = join(packageDir, typeof exports === 'object' ? (exports['@attune/source'] ?? 'src/main.ts') : 'src/main.ts');
+  // The recipe runs in the form the CLI runs in: a built CLI runs the built recipe (whose imports
+  // resolve to the packages' dist/), a CLI run from source runs the recipe's source. Either falls
+  // back to the other form when its own is missing.
+  const preferSource = import.meta.url.endsWith('.ts') && existsSync(source);
+  if (existsSync(built) && !preferSource) return { packageDir, nodeArgs: [built], form: 'built' };
   if (!existsSync(source)) throw new ConfigError(`${spec.packageName} has neither ${built} nor ${source}`);
   let loader: string;
   try {
