@@ -9,6 +9,9 @@ import type { Rng } from '@attune/envs';
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const env = make('BernoulliBandit-v0');
+ * env.reset({ seed: 0 });
  * const agent: BanditAgent = new UCB1({ numArms: 10 });
  * const arm = agent.selectArm();
  * agent.update(arm, env.step(arm).reward);
@@ -31,8 +34,9 @@ export interface BanditAgent {
  * @example
  * ```ts
  * const agent: ContextualBanditAgent = new LinUCB({ numArms: 5, dimension: 10 });
+ * const context = new Float64Array(10).fill(0.1);
  * const arm = agent.selectArm(context);
- * agent.update(context, arm, reward);
+ * agent.update(context, arm, 1);
  * ```
  */
 export interface ContextualBanditAgent {
@@ -52,6 +56,7 @@ export interface ContextualBanditAgent {
  *
  * @example
  * ```ts
+ * import { Rng } from '@attune/envs';
  * argmaxRandomTies([1, 3, 3], new Rng(0)); // 1 or 2
  * ```
  */

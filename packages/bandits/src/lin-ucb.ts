@@ -47,8 +47,9 @@ export const defaultLinUCBConfig: Readonly<Omit<LinUCBConfig, 'numArms' | 'dimen
  * @example
  * ```ts
  * const agent = new LinUCB({ numArms: 5, dimension: 10 });
- * const arm = agent.selectArm(context);       // context: Float64Array(10)
- * agent.update(context, arm, reward);
+ * const context = new Float64Array(10).fill(0.1);
+ * const arm = agent.selectArm(context);
+ * agent.update(context, arm, 0.5);
  * agent.theta(arm);                            // θ̂ₐ = Aₐ⁻¹ bₐ
  * ```
  */

@@ -9,10 +9,12 @@
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const env = make('BernoulliBandit-v0');
  * const rows: string[] = [];
  * const logger: MetricLogger = {
  *   scalar: (name, value, step) => rows.push(`${step}\t${name}\t${value}`),
- *   hyperparameters: (config) => rows.push(JSON.stringify(config)),
+ *   hyperparameters: (config) => { rows.push(JSON.stringify(config)); },
  * };
  * runBandit(env, new UCB1({ numArms: 10 }), { steps: 1000, seed: 1 }, logger);
  * ```

@@ -16,7 +16,10 @@ import { checkInteger, mergeConfig } from '@attune/envs';
  *
  * @example
  * ```ts
- * const { cumulativeRegret } = runBandit(env, agent, { steps: 1000 });
+ * import { make } from '@attune/envs';
+ * const env = make('BernoulliBandit-v0');
+ * const agent = new EpsilonGreedy({ numArms: 10, epsilon: 0.1 });
+ * const { cumulativeRegret }: BanditRunResult = runBandit(env, agent, { steps: 1000 });
  * cumulativeRegret[999]; // total regret after 1000 pulls
  * ```
  */
@@ -36,8 +39,11 @@ export interface BanditRunResult {
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const env = make('BernoulliBandit-v0');
+ * env.reset({ seed: 0 });
  * const tracker = new RegretTracker(1000);
- * const { reward, info } = env.step(arm);
+ * const { reward, info } = env.step(3);
  * tracker.record(reward, info);
  * tracker.totalRegret; // Σ μ* − μ_{Aₜ} so far
  * ```
@@ -116,6 +122,7 @@ function resolveRunConfig(config: Partial<BanditRunConfig>): BanditRunConfig {
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('BernoulliBandit-v0');
  * const { cumulativeRegret } = runBandit(env, new UCB1({ numArms: 10 }), { steps: 1000, seed: 1 });
  * ```
@@ -145,6 +152,7 @@ export function runBandit(env: Env<unknown, number>, agent: BanditAgent, config:
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('LinearContextualBandit-v0');
  * const { cumulativeRegret } = runContextualBandit(env, new LinUCB({ numArms: 5, dimension: 10 }), { steps: 1000 });
  * ```
@@ -203,7 +211,9 @@ export interface BanditExperimentConfig {
  *
  * @example
  * ```ts
- * const { meanCumulativeRegret, finalRegret } = runBanditExperiment(env, (seed) => new UCB1({ numArms: 10, seed }));
+ * import { make } from '@attune/envs';
+ * const env = make('BernoulliBandit-v0');
+ * const { meanCumulativeRegret, finalRegret }: BanditExperimentResult = runBanditExperiment(env, (seed) => new UCB1({ numArms: 10, seed }));
  * ```
  */
 export interface BanditExperimentResult {
@@ -226,8 +236,9 @@ export interface BanditExperimentResult {
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('BernoulliBandit-v0');
- * const ucb = runBanditExperiment(env, (seed) => new UCB1({ numArms: 10, seed }), { runs: 200, steps: 1000, seed: 0 });
+ * const ucb = runBanditExperiment(env, (seed) => new UCB1({ numArms: 10, seed }), { runs: 20, steps: 1000, seed: 0 });
  * ucb.finalRegret.mean; // mean regret after 1000 pulls
  * ```
  */

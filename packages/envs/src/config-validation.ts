@@ -12,7 +12,11 @@
  * @example
  * ```ts
  * mergeConfig('A2CConfig', { gamma: 0.99 }, { gamma: 0.9 }); // { gamma: 0.9 }
- * mergeConfig('A2CConfig', { gamma: 0.99 }, { gama: 0.9 } as never); // throws: A2CConfig has no field "gama"
+ * try {
+ *   mergeConfig('A2CConfig', { gamma: 0.99 }, { gama: 0.9 } as never);
+ * } catch (error) {
+ *   console.log((error as Error).message); // A2CConfig has no field "gama"; known fields: gamma
+ * }
  * ```
  */
 export function mergeConfig<T extends object>(configName: string, defaults: T, overrides: Partial<T>): T {
@@ -32,7 +36,12 @@ export function mergeConfig<T extends object>(configName: string, defaults: T, o
  *
  * @example
  * ```ts
- * checkInteger('PPOConfig', 'numEnvs', 0, 1); // throws: PPOConfig.numEnvs must be an integer ≥ 1, got 0
+ * checkInteger('PPOConfig', 'numEnvs', 8, 1); // ok
+ * try {
+ *   checkInteger('PPOConfig', 'numEnvs', 0, 1);
+ * } catch (error) {
+ *   console.log((error as Error).message); // PPOConfig.numEnvs must be an integer ≥ 1, got 0
+ * }
  * ```
  */
 export function checkInteger(configName: string, field: string, value: unknown, min: number): void {
@@ -46,7 +55,12 @@ export function checkInteger(configName: string, field: string, value: unknown, 
  *
  * @example
  * ```ts
- * checkRange('PPOConfig', 'gamma', 1.5, 0, 1); // throws: PPOConfig.gamma must be a number in [0, 1], got 1.5
+ * checkRange('PPOConfig', 'gamma', 0.99, 0, 1); // ok
+ * try {
+ *   checkRange('PPOConfig', 'gamma', 1.5, 0, 1);
+ * } catch (error) {
+ *   console.log((error as Error).message); // PPOConfig.gamma must be a number in [0, 1], got 1.5
+ * }
  * ```
  */
 export function checkRange(configName: string, field: string, value: unknown, min: number, max: number, minExclusive = false): void {
@@ -59,7 +73,12 @@ export function checkRange(configName: string, field: string, value: unknown, mi
  *
  * @example
  * ```ts
- * checkBoolean('PPOConfig', 'annealLr', 'yes'); // throws: PPOConfig.annealLr must be true or false, got yes
+ * checkBoolean('PPOConfig', 'annealLr', true); // ok
+ * try {
+ *   checkBoolean('PPOConfig', 'annealLr', 'yes');
+ * } catch (error) {
+ *   console.log((error as Error).message); // PPOConfig.annealLr must be true or false, got yes
+ * }
  * ```
  */
 export function checkBoolean(configName: string, field: string, value: unknown): void {
@@ -71,7 +90,12 @@ export function checkBoolean(configName: string, field: string, value: unknown):
  *
  * @example
  * ```ts
- * checkChoice('DQNConfig', 'loss', 'l1', ['mse', 'huber']); // throws
+ * checkChoice('DQNConfig', 'loss', 'huber', ['mse', 'huber']); // ok
+ * try {
+ *   checkChoice('DQNConfig', 'loss', 'l1', ['mse', 'huber']);
+ * } catch (error) {
+ *   console.log((error as Error).message); // DQNConfig.loss must be one of 'mse', 'huber', got l1
+ * }
  * ```
  */
 export function checkChoice(configName: string, field: string, value: unknown, choices: readonly string[]): void {
@@ -85,7 +109,12 @@ export function checkChoice(configName: string, field: string, value: unknown, c
  *
  * @example
  * ```ts
- * checkString('PPOConfig', 'envId', ''); // throws
+ * checkString('PPOConfig', 'envId', 'CartPole-v1'); // ok
+ * try {
+ *   checkString('PPOConfig', 'envId', '');
+ * } catch (error) {
+ *   console.log((error as Error).message); // PPOConfig.envId must be a non-empty string, got
+ * }
  * ```
  */
 export function checkString(configName: string, field: string, value: unknown): void {

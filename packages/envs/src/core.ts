@@ -41,6 +41,7 @@ export type Info = Record<string, unknown>;
  *
  * @example
  * ```ts
+ * const env = new CartPoleEnv();
  * env.reset({ seed: 42 });
  * env.reset({ options: { state: [0, 0, 0.1, 0] } }); // classic control start state
  * ```
@@ -57,7 +58,8 @@ export interface ResetArgs<Options = Record<string, unknown>> {
  *
  * @example
  * ```ts
- * const { observation, info } = env.reset({ seed: 0 });
+ * const env = make('CartPole-v1');
+ * const { observation, info }: ResetResult<Float32Array> = env.reset({ seed: 0 });
  * ```
  */
 export interface ResetResult<Obs> {
@@ -72,7 +74,9 @@ export interface ResetResult<Obs> {
  *
  * @example
  * ```ts
- * const { observation, reward, terminated, truncated } = env.step(action);
+ * const env = make('CartPole-v1');
+ * env.reset({ seed: 0 });
+ * const { observation, reward, terminated, truncated }: StepResult<Float32Array> = env.step(1);
  * if (terminated || truncated) env.reset();
  * ```
  */
@@ -95,6 +99,8 @@ export interface StepResult<Obs> {
  *
  * @example
  * ```ts
+ * const env = new CartPoleEnv({ renderMode: 'rgb_array' });
+ * env.reset({ seed: 0 });
  * const frame = env.render() as RgbFrame;
  * const red00 = frame.data[0];
  * ```
@@ -114,6 +120,8 @@ export interface RgbFrame {
  *
  * @example
  * ```ts
+ * const env = new FrozenLakeEnv({ renderMode: 'ansi' });
+ * env.reset({ seed: 0 });
  * const output: RenderOutput = env.render();
  * if (typeof output === 'string') console.log(output);
  * ```

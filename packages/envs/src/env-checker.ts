@@ -13,6 +13,7 @@ import { Space, describeValue } from './spaces.js';
  *
  * @example
  * ```ts
+ * const env = make('CartPole-v1');
  * try { checkEnv(env); } catch (error) { if (error instanceof EnvCheckError) console.log(error.message); }
  * ```
  */
@@ -25,6 +26,7 @@ export class EnvCheckError extends Error {
  *
  * @example
  * ```ts
+ * const env = make('CartPole-v1');
  * checkEnv(env, { seed: 7, steps: 50 });
  * ```
  */
@@ -44,7 +46,8 @@ export interface CheckEnvOptions {
  *
  * @example
  * ```ts
- * const { warnings } = checkEnv(env);
+ * const env = make('CartPole-v1');
+ * const { warnings }: CheckEnvReport = checkEnv(env);
  * ```
  */
 export interface CheckEnvReport {

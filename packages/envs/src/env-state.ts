@@ -14,6 +14,8 @@ import { Space } from './spaces.js';
  *
  * @example
  * ```ts
+ * const envs = new SyncVectorEnv('CartPole-v1', { numEnvs: 2 });
+ * envs.reset({ seed: 0 });
  * const saved: EnvSnapshot = JSON.parse(JSON.stringify(snapshotEnv(envs)));
  * ```
  */
@@ -139,8 +141,11 @@ export function snapshotEnv(env: object): EnvSnapshot {
  *
  * @example
  * ```ts
- * const envs = makeEnvs(config);
- * restoreEnv(envs, checkpoint.trainerState.envs);
+ * const envs = new SyncVectorEnv('CartPole-v1', { numEnvs: 2 });
+ * envs.reset({ seed: 0 });
+ * const checkpoint = { trainerState: { envs: snapshotEnv(envs) } };
+ * const restored = new SyncVectorEnv('CartPole-v1', { numEnvs: 2 });
+ * restoreEnv(restored, checkpoint.trainerState.envs); // continues exactly where `envs` was
  * ```
  */
 export function restoreEnv(env: object, snapshot: EnvSnapshot): void {

@@ -25,7 +25,11 @@ export class ResetNeededError extends Error {
  * ```ts
  * const env = make('CartPole-v1');
  * env.reset({ seed: 0 });
- * env.step(2); // InvalidActionError: CartPoleEnv.step: action 2 is not in the action space Discrete(2) …
+ * try {
+ *   env.step(2);
+ * } catch (error) {
+ *   if (error instanceof InvalidActionError) console.log(error.message); // CartPoleEnv.step: action 2 is not in the action space Discrete(2) …
+ * }
  * ```
  */
 export class InvalidActionError extends RangeError {
@@ -45,7 +49,11 @@ export class InvalidActionError extends RangeError {
  *
  * @example
  * ```ts
- * make('CartPole-v9'); // UnknownEnvError: Environment id 'CartPole-v9' is not registered. Did you mean: 'CartPole-v1', 'CartPole-v0'?
+ * try {
+ *   make('CartPole-v9');
+ * } catch (error) {
+ *   if (error instanceof UnknownEnvError) console.log(error.message); // Environment id 'CartPole-v9' is not registered. Did you mean: 'CartPole-v1', …
+ * }
  * ```
  */
 export class UnknownEnvError extends Error {

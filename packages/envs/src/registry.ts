@@ -28,7 +28,9 @@ import { Autoreset, OrderEnforcing, PassiveEnvChecker, TimeLimit } from './wrapp
  *
  * @example
  * ```ts
+ * class MyEnv extends CartPoleEnv {}
  * const options: RegisterOptions = { id: 'MyEnv-v0', entryPoint: () => new MyEnv(), maxEpisodeSteps: 100 };
+ * register(options);
  * ```
  */
 export interface RegisterOptions {

@@ -16,6 +16,7 @@ import seedrandom from 'seedrandom';
  *
  * @example
  * ```ts
+ * const rng = new Rng(0);
  * const saved: RngState = rng.getState();
  * rng.setState(saved);
  * ```
@@ -56,7 +57,11 @@ export function entropySeed(): number {
  * @example
  * ```ts
  * validateSeed(42); // ok
- * validateSeed(-1); // throws: Seed must be a non-negative integer, got -1
+ * try {
+ *   validateSeed(-1);
+ * } catch (error) {
+ *   console.log((error as Error).message); // Seed must be a non-negative integer, got -1
+ * }
  * ```
  */
 export function validateSeed(seed: unknown): asserts seed is number {

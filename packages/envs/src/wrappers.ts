@@ -61,7 +61,11 @@ export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
  * @example
  * ```ts
  * const env = new OrderEnforcing(new CartPoleEnv());
- * env.step(0); // ResetNeededError: Cannot call env.step() before calling env.reset()
+ * try {
+ *   env.step(0);
+ * } catch (error) {
+ *   if (error instanceof ResetNeededError) console.log(error.message); // Cannot call env.step() before calling env.reset()
+ * }
  * ```
  */
 export class OrderEnforcing<Obs, Act> extends Wrapper<Obs, Act> {
@@ -197,7 +201,11 @@ export class Autoreset<Obs, Act> extends Wrapper<Obs, Act> {
  *
  * @example
  * ```ts
- * const stats = info.episode as EpisodeStatistics;
+ * const env = new RecordEpisodeStatistics(make('CartPole-v1'));
+ * env.reset({ seed: 0 });
+ * let step = env.step(0);
+ * while (!step.terminated && !step.truncated) step = env.step(0);
+ * const stats = step.info.episode as EpisodeStatistics;
  * console.log(stats.r, stats.l);
  * ```
  */
@@ -597,6 +605,8 @@ export class TransformAction<Obs, Act, InnerAct> extends ActionWrapper<Obs, Act,
  *
  * @example
  * ```ts
+ * const env = new RecordEpisodeStatistics(make('CartPole-v1'));
+ * const { info } = env.reset({ seed: 0 });
  * const stats = (info as WrapperInfo).episode?.r;
  * ```
  */

@@ -90,6 +90,8 @@ export function createBatch(space: Space<unknown>, n: number): unknown {
  *
  * @example
  * ```ts
+ * const space = new Box({ low: -1, high: 1, shape: [3] });
+ * const observation = Float32Array.of(0.1, 0.2, 0.3);
  * const batch = createBatch(space, 2);
  * writeBatch(space, batch, 1, observation);
  * ```
@@ -126,7 +128,9 @@ export function writeBatch(space: Space<unknown>, batch: unknown, index: number,
  *
  * @example
  * ```ts
- * const action = readBatch(actionSpace, actions, 3);
+ * const actionSpace = new Discrete(2);
+ * const actions = Int32Array.of(0, 1, 1, 0);
+ * const action = readBatch(actionSpace, actions, 2); // 1
  * ```
  */
 export function readBatch(space: Space<unknown>, batch: unknown, index: number): unknown {
@@ -151,7 +155,10 @@ export function readBatch(space: Space<unknown>, batch: unknown, index: number):
  *
  * @example
  * ```ts
- * const snapshot = copyBatch(observations);
+ * const envs = new SyncVectorEnv('CartPole-v1', { numEnvs: 2, copy: false });
+ * const { observations } = envs.reset({ seed: 0 });
+ * const snapshot = copyBatch(observations); // survives the next step, which reuses the buffer
+ * envs.step(Int32Array.of(0, 1));
  * ```
  */
 export function copyBatch<T>(batch: T): T {

@@ -42,7 +42,10 @@ export type AutoresetMode = (typeof AutoresetMode)[keyof typeof AutoresetMode];
  *
  * @example
  * ```ts
- * if (infos._episode?.[0]) console.log((infos.episode as { r: Float64Array }).r[0]);
+ * const envs = new RecordEpisodeStatisticsVector(new SyncVectorEnv('CartPole-v1', { numEnvs: 2 }));
+ * envs.reset({ seed: 0 });
+ * const { infos }: { infos: VectorInfo } = envs.step(Int32Array.of(0, 1));
+ * if ((infos._episode as boolean[] | undefined)?.[0]) console.log((infos.episode as { r: Float64Array }).r[0]);
  * ```
  */
 export type VectorInfo = Record<string, any>;
@@ -52,6 +55,7 @@ export type VectorInfo = Record<string, any>;
  *
  * @example
  * ```ts
+ * const envs = new SyncVectorEnv('CartPole-v1', { numEnvs: 2 });
  * const { observations, infos }: VectorResetResult<Float32Array> = envs.reset({ seed: 0 });
  * ```
  */
@@ -67,6 +71,9 @@ export interface VectorResetResult<ObsBatch> {
  *
  * @example
  * ```ts
+ * const envs = new SyncVectorEnv('CartPole-v1', { numEnvs: 2 });
+ * envs.reset({ seed: 0 });
+ * const actions = Int32Array.of(0, 1);
  * const { observations, rewards, terminations, truncations } = envs.step(actions);
  * ```
  */
@@ -89,6 +96,7 @@ export interface VectorStepResult<ObsBatch> {
  *
  * @example
  * ```ts
+ * const envs = new SyncVectorEnv('CartPole-v1', { numEnvs: 4 });
  * envs.reset({ seed: 42 });
  * envs.reset({ options: { resetMask: Uint8Array.of(1, 0, 0, 1) } });
  * ```

@@ -19,7 +19,10 @@ import { Discrete, describeValue } from '../../spaces.js';
  *
  * @example
  * ```ts
- * const { info } = env.step(arm);
+ * const env = make('BernoulliBandit-v0');
+ * env.reset({ seed: 0 });
+ * let cumulativeRegret = 0;
+ * const { info } = env.step(3);
  * cumulativeRegret += (info as unknown as BanditStepInfo).regret;
  * ```
  */

@@ -30,7 +30,8 @@ export type Scorer<Prompt, Response> = (prompt: Prompt, response: Response) => n
  *
  * @example
  * ```ts
- * env.reset({ options: { promptIndex: 3 } });
+ * const env = new LanguageModelBanditEnv<string, string>({ prompts: ['a', 'b', 'c', 'd'], scorer: (_prompt, response) => response.length });
+ * env.reset({ options: { promptIndex: 3 } }); // observation: 'd'
  * ```
  */
 export interface LanguageModelBanditResetOptions {

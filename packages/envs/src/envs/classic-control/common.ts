@@ -13,6 +13,7 @@ import { rasterizeScene, sceneToSvg, type Scene } from './scene.js';
  *
  * @example
  * ```ts
+ * const env = new CartPoleEnv();
  * env.reset({ options: { state: [0, 0, 0.05, 0] } }); // CartPole: exact start state
  * env.reset({ options: { low: -0.1, high: 0.1 } });   // CartPole: wider uniform start
  * ```

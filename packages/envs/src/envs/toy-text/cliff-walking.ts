@@ -14,6 +14,8 @@ import { TabularEnv, type Transition } from './tabular.js';
  *
  * @example
  * ```ts
+ * const env = new CliffWalkingEnv();
+ * env.reset({ seed: 0 });
  * env.step(CliffWalkingAction.RIGHT);
  * ```
  */

@@ -15,6 +15,8 @@ import { TabularEnv, colorize, type Transition } from './tabular.js';
  *
  * @example
  * ```ts
+ * const env = new FrozenLakeEnv({ isSlippery: false });
+ * env.reset({ seed: 0 });
  * env.step(FrozenLakeAction.DOWN);
  * ```
  */

@@ -15,6 +15,7 @@ import { Discrete } from '../../spaces.js';
  *
  * @example
  * ```ts
+ * const env = new FrozenLakeEnv();
  * const [probability, nextState, reward, terminated]: Transition = env.P[0][2][0];
  * ```
  */

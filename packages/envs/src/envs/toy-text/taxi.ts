@@ -14,6 +14,8 @@ import { TabularEnv, colorize, type Transition } from './tabular.js';
  *
  * @example
  * ```ts
+ * const env = new TaxiEnv();
+ * env.reset({ seed: 0 });
  * env.step(TaxiAction.PICKUP);
  * ```
  */
