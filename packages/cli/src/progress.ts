@@ -80,6 +80,11 @@ export class ProgressDisplay {
     }
   }
 
+  /** Whether a terminal bar is drawn (other output would break its line). */
+  get drawing(): boolean {
+    return this.bar !== null;
+  }
+
   /** Stops drawing (leaves the last frame on screen). */
   stop(): void {
     this.bar?.stop();

@@ -173,7 +173,7 @@ export async function train(algo: string, options: TrainOptions, argv: string[],
         if (message.type === 'progress' && message.progress !== undefined) {
           if (!started) {
             started = true;
-            if (options.quiet !== true) io.out(`started: first metrics at step ${message.progress.step}`);
+            if (options.quiet !== true && !display.drawing) io.out(`started: first metrics at step ${message.progress.step}`);
           }
           display.update(message.progress.step, message.progress.metricName, message.progress.metric);
         } else if (message.type === 'done' && message.outcome !== undefined) {
