@@ -127,7 +127,9 @@ export interface PlanOptions {
  * reward against KL), bandits (cumulative regret, moving means of per-pull regret, optimal action
  * and reward; one series per stage so agents compare on one chart) and, per stage, every other
  * series by namespace (`charts/`, `losses/`, …), split into several charts when magnitudes differ
- * by more than 10×. Series with fewer than two finite values are left to the summary table.
+ * by more than 10×. Single values named `<namespace>/<item>/<metric>` (`eval/ppo/gold`) become one
+ * bar chart per metric with a bar per item; other series with fewer than two finite values are left
+ * to the summary table.
  *
  * @param series - The run's series ({@link parseMetrics}).
  * @param options - Downsampling limit.
@@ -235,9 +237,22 @@ export function planCharts(series: readonly MetricSeries[], options: PlanOptions
 
   // 4. Everything else, per stage and namespace.
   for (const stage of stages) {
-    const rest = series.filter((s) => s.stage === stage && !used.has(s) && finiteCount(s) >= 2);
-    if (rest.length === 0) continue;
     const charts: ChartSpec[] = [];
+    // 4a. Single values named <namespace>/<item>/<metric> (the recipe's eval/ppo/gold, eval/dpo/gold, …):
+    // one bar chart per metric, one bar per item, when at least two items have it.
+    const singles = series.filter((s) => s.stage === stage && !used.has(s) && finiteCount(s) === 1 && s.name.split('/').length >= 3);
+    for (const pattern of unique(singles.map(itemPattern))) {
+      const group = singles.filter((s) => itemPattern(s) === pattern);
+      if (group.length < 2) continue;
+      add(charts, {
+        id: ['values', stage, pattern].filter((p) => p !== null).join(':'), section: stageSectionId(stage), title: withStageTitle(pattern, stage),
+        kind: 'bar', xLabel: pattern.split('/')[0], yLabel: pattern.slice(pattern.lastIndexOf('/') + 1), categories: group.map(itemOf),
+        datasets: [{ label: pattern, data: group.map((s) => s.values.find(Number.isFinite) ?? null) }],
+      }, group);
+      for (const s of group) used.add(s);
+    }
+    // 4b. Curves, per namespace.
+    const rest = series.filter((s) => s.stage === stage && !used.has(s) && finiteCount(s) >= 2);
     for (const namespace of unique(rest.map((s) => namespaceOf(s.name)))) {
       const clusters = clusterByScale(rest.filter((s) => namespaceOf(s.name) === namespace));
       clusters.forEach((cluster, k) => {
@@ -250,10 +265,11 @@ export function planCharts(series: readonly MetricSeries[], options: PlanOptions
         }, cluster);
       });
     }
+    if (charts.length === 0) continue;
     sections.push({
       id: stageSectionId(stage),
       title: stage === null ? 'Metrics' : `Stage: ${stage}`,
-      description: stage === null ? 'Every other metric, one chart per namespace.' : `Every other metric of the ${stage} stage, one chart per namespace.`,
+      description: `Every other metric${stage === null ? '' : ` of the ${stage} stage`}: curves by namespace, single values (namespace/item/metric) as bars per item.`,
       charts,
     });
   }
@@ -265,6 +281,18 @@ export function planCharts(series: readonly MetricSeries[], options: PlanOptions
     }
   }
   return sections;
+}
+
+/** `eval/ppo/gold` → `eval/…/gold`: the metric a single value belongs to, across items. */
+function itemPattern(s: MetricSeries): string {
+  const parts = s.name.split('/');
+  return `${parts[0]}/…/${parts[parts.length - 1]}`;
+}
+
+/** `eval/ppo/gold` → `ppo`: the item (policy, agent, …) a single value describes. */
+function itemOf(s: MetricSeries): string {
+  const parts = s.name.split('/');
+  return parts.slice(1, -1).join('/');
 }
 
 /** The namespace of a metric name: what comes before the first `/` (`charts`, `losses`), or ''. */
@@ -359,7 +387,7 @@ function againstKl(reward: MetricSeries, kl: MetricSeries, maxPoints: number): C
  * value, a new chart starts whenever a series is more than 10× larger than the first of the current one.
  */
 function clusterByScale(group: readonly MetricSeries[]): MetricSeries[][] {
-  const scaled = group.map((s, order) => ({ s, order, scale: Math.max(0, ...s.values.filter(Number.isFinite).map(Math.abs)) }));
+  const scaled = group.map((s, order) => ({ s, order, scale: s.values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0) }));
   scaled.sort((a, b) => a.scale - b.scale || a.order - b.order);
   const clusters: (typeof scaled)[] = [];
   for (const entry of scaled) {

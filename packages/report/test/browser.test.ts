@@ -46,6 +46,7 @@ const cases: { kind: string; write: (dir: string) => void; expected: Record<stri
       'rlhf-overoptimisation:ppo': ['charts/gold_reward', 'charts/proxy_reward'],
       'metrics:pretrain:losses': ['losses/train'],
       'metrics:dpo:losses': ['losses/dpo'],
+      'values:evaluate:eval/…/gold': ['eval/…/gold'],
     },
   },
   {

@@ -46,7 +46,7 @@ describe('planCharts', () => {
     writeRlhfRun(dir);
     const { series } = await readRun(dir);
     const sections = planCharts(series);
-    expect(sections.map((s) => s.id)).toEqual(['rlhf', 'stage-pretrain', 'stage-sft', 'stage-reward-model', 'stage-ppo', 'stage-dpo']);
+    expect(sections.map((s) => s.id)).toEqual(['rlhf', 'stage-pretrain', 'stage-sft', 'stage-reward-model', 'stage-ppo', 'stage-dpo', 'stage-evaluate']);
     const all = sections.flatMap((s) => s.charts);
     expect(labels(all.find((c) => c.id === 'rlhf-reward:ppo'))).toEqual(['charts/gold_reward', 'charts/proxy_reward']);
     expect(labels(all.find((c) => c.id === 'rlhf-kl:ppo'))).toEqual(['charts/kl']);
@@ -58,7 +58,14 @@ describe('planCharts', () => {
     const gold = series.find((s) => s.name === 'charts/gold_reward')!;
     expect(overOptimisation?.datasets[0].data[7]).toEqual([kl.values[7], gold.values[7]]);
     expect(labels(all.find((c) => c.id === 'metrics:pretrain:losses'))).toEqual(['losses/train']);
-    expect(all.some((c) => labels(c).some((l) => l.startsWith('eval/')))).toBe(false);
+    // The evaluation's single values eval/<policy>/<metric>: a bar per policy, one chart per metric;
+    // win_rate has one finite value only (sft), so it stays in the summary table.
+    const evaluation = sections[sections.length - 1].charts;
+    expect(evaluation.map((c) => [c.id, c.kind, c.categories, labels(c)])).toEqual([
+      ['values:evaluate:eval/…/gold', 'bar', ['sft', 'ppo', 'dpo'], ['eval/…/gold']],
+      ['values:evaluate:eval/…/kl', 'bar', ['sft', 'ppo', 'dpo'], ['eval/…/kl']],
+    ]);
+    expect(evaluation[0].datasets[0].data).toEqual(['sft', 'ppo', 'dpo'].map((p) => series.find((s) => s.name === `eval/${p}/gold`)!.values[0]));
   });
 
   it('compares bandit agents (stages) on one chart per bandit metric, per-pull ones as moving means', async () => {
@@ -92,6 +99,13 @@ describe('planCharts', () => {
     expect(points.map((p) => p[0])).toEqual([...points.map((p) => p[0])].sort((a, b) => a - b));
     expect(chart.note).toMatch(/more than 100 points/);
     expect(charts([{ name: 'losses/loss', stage: null, steps: [0, 1], values: [1, 2] }])[0].note).toBeUndefined();
+  });
+
+  it('handles series of a million points (no argument-spreading of whole series)', () => {
+    const steps = Array.from({ length: 1_000_000 }, (_, i) => i);
+    const chart = charts([{ name: 'losses/loss', stage: null, steps, values: steps.map((i) => 1 / (i + 1)) }, { name: 'losses/other', stage: null, steps, values: steps.map(() => 2) }]);
+    expect(chart.map(labels)).toEqual([['losses/loss', 'losses/other']]);
+    expect(chart[0].datasets[0].data.length).toBeLessThanOrEqual(2000);
   });
 
   it('turns NaN into gaps and averages over finite values only', () => {
