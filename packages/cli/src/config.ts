@@ -27,7 +27,15 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** The three families of trainers, which differ in what they count and what they can checkpoint. */
+/**
+ * The three families of trainers, which differ in what they count (env steps, episodes, pulls) and
+ * what they can checkpoint.
+ *
+ * @example
+ * ```ts
+ * const kind: AlgorithmKind = algorithm('sarsa').kind; // 'tabular'
+ * ```
+ */
 export type AlgorithmKind = 'deep' | 'tabular' | 'bandit';
 
 /**
@@ -58,7 +66,14 @@ export interface AlgorithmSpec {
   resolve?(config: Record<string, unknown>): void;
 }
 
-/** The JSON types the validator tells apart. */
+/**
+ * The JSON types the validator tells apart.
+ *
+ * @example
+ * ```ts
+ * const type: ValueType = valueType(null); // 'null'
+ * ```
+ */
 export type ValueType = 'number' | 'string' | 'boolean' | 'array' | 'null' | 'object';
 
 function spaces(envId: string): { observation: unknown; action: unknown } {

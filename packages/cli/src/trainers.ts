@@ -125,7 +125,14 @@ export class StopRequested extends Error {
   }
 }
 
-/** Directory of the deep methods' `checkpoint-<step>/` folders inside a run directory. */
+/**
+ * Directory of the deep methods' `checkpoint-<step>/` folders inside a run directory.
+ *
+ * @example
+ * ```ts
+ * const newest = await latestCheckpoint(join(runDir, CHECKPOINT_DIR));
+ * ```
+ */
 export const CHECKPOINT_DIR = 'checkpoints';
 
 const RETURN_WINDOW = 100;
@@ -136,7 +143,7 @@ function progressTap(hooks: TrainHooks, total: number, countEpisodes: boolean, t
   const tap = {
     step: 0,
     metric: Number.NaN,
-    metricName: countEpisodes || total > 0 ? 'return' : 'return',
+    metricName: 'return',
     scalar(name: string, value: number, step: number) {
       if (throwOnStop && hooks.stopRequested()) throw new StopRequested();
       if (name === 'charts/episodic_return') {

@@ -88,7 +88,7 @@ describe('attune rlhf sentiment (executable)', () => {
     expect(config.recipeArgs).toContain('--stopAfter=pretrain');
     const pretrainDone = statSync(join(runDir, 'pretrain/done.json')).mtimeMs;
 
-    const second = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stages', 'pretrain,sft', '--run-dir', runDir, '--', '--pretrainMinutes=0.03']);
+    const second = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stages', 'pretrain,sft', '--run-dir', runDir, '--', '--pretrainMinutes=0.03', '--sftSteps=3']);
     expect(second.status, second.output).toBe(0);
     expect(second.output).toContain('resuming the sentiment recipe');
     expect(existsSync(join(runDir, 'sft/done.json'))).toBe(true);

@@ -11,7 +11,14 @@ import { ConfigError } from '../config.js';
 import type { CliIO } from '../io.js';
 import { defaultRunDir, findRepoRoot, writeJson, writeRunReport } from '../run-dir.js';
 
-/** The benchmark suites and their workspaces. */
+/**
+ * The benchmark suites and the repository workspaces that run them.
+ *
+ * @example
+ * ```ts
+ * BENCH_SUITES.kernels; // '@attune/benchmark-kernels'
+ * ```
+ */
 export const BENCH_SUITES = { kernels: '@attune/benchmark-kernels', rl: '@attune/benchmark-rl' } as const;
 
 /**
