@@ -12,6 +12,7 @@ import { transitionTableShape } from './dynamic-programming.js';
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('FrozenLake-v1') as DiscreteEnv;
  * ```
  */
@@ -23,6 +24,7 @@ export type DiscreteEnv = Env<number, number>;
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * tableShape(make('FrozenLake-v1') as DiscreteEnv); // { numStates: 16, numActions: 4 }
  * ```
  */
@@ -43,6 +45,7 @@ export function tableShape(env: DiscreteEnv): { numStates: number; numActions: n
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const P = transitionTable(make('FrozenLake-v1', { mapName: '8x8' }) as DiscreteEnv);
  * P[0][2]; // the three slippery outcomes of RIGHT in the start state
  * ```

@@ -12,6 +12,9 @@ import { QNetwork, type QNetworkOptions } from './q-network.js';
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * import { Generator } from '@attune/tensor';
+ * const qNetwork = new QNetwork({ observationSize: 4, numActions: 2 }, new Generator(1));
  * const { meanReturn }: QNetworkEvaluation = evaluateQNetwork(qNetwork, make('CartPole-v1'));
  * ```
  */
@@ -27,6 +30,9 @@ export interface QNetworkEvaluation {
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * import { Generator } from '@attune/tensor';
+ * const qNetwork = new QNetwork({ observationSize: 4, numActions: 2 }, new Generator(1)); // e.g. trainDQN's result.qNetwork
  * evaluateQNetwork(qNetwork, make('CartPole-v1'), { episodes: 10, epsilon: 0 }).meanReturn; // greedy
  * ```
  */
@@ -60,7 +66,10 @@ export function evaluateQNetwork(qNetwork: QNetwork, env: Env<any, any, any>, op
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const result = await trainDQN({ totalTimesteps: 600, learningStarts: 100, bufferSize: 1000 }, { checkpointDir: 'runs/dqn', checkpointEvery: 500 });
  * const { qNetwork, envId } = await loadQNetwork(result.checkpoint!);
+ * evaluateQNetwork(qNetwork, make(envId), { episodes: 2 });
  * ```
  */
 export async function loadQNetwork(path: string): Promise<{ qNetwork: QNetwork; envId: string }> {

@@ -75,6 +75,7 @@ export interface DQNConfig {
  *
  * @example
  * ```ts
+ * // not run: trains DQN on CartPole for 500k steps (minutes)
  * await trainDQN({ ...dqnDefaults, doubleDqn: true });
  * ```
  */
@@ -106,7 +107,12 @@ export const dqnDefaults: Readonly<DQNConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * resolveDQNConfig({ tau: 2 }); // throws: DQNConfig.tau must be a number in (0, 1], got 2
+ * resolveDQNConfig({ tau: 0.005 }).tau; // 0.005
+ * try {
+ *   resolveDQNConfig({ tau: 2 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // DQNConfig.tau must be a number in (0, 1], got 2
+ * }
  * ```
  */
 export function resolveDQNConfig(config: Partial<DQNConfig> = {}): DQNConfig {
@@ -141,6 +147,7 @@ export function resolveDQNConfig(config: Partial<DQNConfig> = {}): DQNConfig {
  *
  * @example
  * ```ts
+ * const logger: MetricLogger = { scalar: (name, value, step) => console.log(step, name, value) };
  * const options: DQNRunOptions = { logger, checkpointDir: 'runs/dqn', checkpointEvery: 100_000, resume: true };
  * ```
  */
@@ -162,7 +169,7 @@ export interface DQNRunOptions {
  *
  * @example
  * ```ts
- * const { qNetwork, episodeReturns }: DQNResult = await trainDQN();
+ * const { qNetwork, episodeReturns }: DQNResult = await trainDQN({ totalTimesteps: 300, learningStarts: 100 });
  * ```
  */
 export interface DQNResult {
@@ -197,6 +204,9 @@ interface DQNTrainerState {
  *
  * @example
  * ```ts
+ * // not run: trains DQN on CartPole for 500k steps (minutes)
+ * import { make } from '@attune/envs';
+ * const logger: MetricLogger = { scalar: (name, value, step) => console.log(step, name, value) };
  * const { qNetwork, episodeReturns } = await trainDQN({ seed: 1 }, { logger });
  * evaluateQNetwork(qNetwork, make('CartPole-v1'), { episodes: 10 }).meanReturn; // ≈ 500
  * ```

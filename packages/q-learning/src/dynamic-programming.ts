@@ -61,7 +61,9 @@ export interface FiniteHorizonConfig {
  *
  * @example
  * ```ts
- * const { values, policy, qTable, iterations } = valueIteration(P, { gamma: 1 });
+ * import { make } from '@attune/envs';
+ * const P = transitionTable(make('FrozenLake-v1') as DiscreteEnv);
+ * const { values, policy, qTable, iterations }: DynamicProgrammingResult = valueIteration(P, { gamma: 1 });
  * ```
  */
 export interface DynamicProgrammingResult {
@@ -98,6 +100,8 @@ function resolveFiniteHorizonConfig(overrides: Partial<FiniteHorizonConfig>): Fi
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const env = make('FrozenLake-v1') as DiscreteEnv;
  * transitionTableShape(transitionTable(env)); // { numStates: 16, numActions: 4 }
  * ```
  */
@@ -138,6 +142,8 @@ function backup(outcomes: ReadonlyArray<Transition>, values: Float64Array, gamma
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const P = transitionTable(make('FrozenLake-v1') as DiscreteEnv);
  * const q = actionValues(P, valueIteration(P, { gamma: 1 }).values, 1);
  * q.greedyPolicy();
  * ```
@@ -157,6 +163,8 @@ export function actionValues(transitions: TransitionTable, values: Float64Array,
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const P = transitionTable(make('FrozenLake-v1') as DiscreteEnv);
  * const alwaysLeft = new Int32Array(16);
  * policyEvaluation(P, alwaysLeft, { gamma: 1 }).values[0]; // 0: LEFT never reaches the goal
  * ```
@@ -203,6 +211,7 @@ function evaluateInPlace(
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('FrozenLake-v1') as DiscreteEnv;
  * const { values, policy } = policyIteration(transitionTable(env), { gamma: 1 });
  * values[0]; // 0.8235… = 14/17, the optimal success probability
@@ -248,6 +257,7 @@ export function policyIteration(transitions: TransitionTable, config: Partial<Dy
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('FrozenLake-v1') as DiscreteEnv;
  * valueIteration(transitionTable(env), { gamma: 1 }).values[0]; // 0.8235… = 14/17
  * ```
@@ -283,6 +293,8 @@ export function valueIteration(transitions: TransitionTable, config: Partial<Dyn
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const P = transitionTable(make('FrozenLake-v1') as DiscreteEnv);
  * const { policy } = valueIteration(P, { gamma: 1 });
  * finiteHorizonPolicyEvaluation(P, policy, { horizon: 100 })[0]; // 0.7402 on FrozenLake 4x4
  * ```
@@ -308,6 +320,8 @@ export function finiteHorizonPolicyEvaluation(transitions: TransitionTable, poli
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const P = transitionTable(make('FrozenLake-v1') as DiscreteEnv);
  * finiteHorizonValueIteration(P, { horizon: 100 }).values[0]; // 0.7442 on FrozenLake 4x4
  * ```
  */

@@ -27,7 +27,10 @@ export interface EvaluationConfig {
  *
  * @example
  * ```ts
- * const { meanReturn, standardError } = evaluatePolicy(env, qTable, { episodes: 10_000 });
+ * import { make } from '@attune/envs';
+ * const env = make('FrozenLake-v1') as DiscreteEnv;
+ * const { qTable } = valueIteration(transitionTable(env), { gamma: 1 });
+ * const { meanReturn, standardError }: EvaluationResult = evaluatePolicy(env, qTable, { episodes: 1000 });
  * ```
  */
 export interface EvaluationResult {
@@ -47,8 +50,9 @@ export interface EvaluationResult {
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('FrozenLake-v1') as DiscreteEnv; // TimeLimit 100
- * evaluatePolicy(env, valueIteration(transitionTable(env), { gamma: 1 }).policy, { episodes: 10_000 }).meanReturn; // ≈ 0.74
+ * evaluatePolicy(env, valueIteration(transitionTable(env), { gamma: 1 }).policy, { episodes: 1000 }).meanReturn; // ≈ 0.74
  * ```
  */
 export function evaluatePolicy(env: DiscreteEnv, policy: QTable | ArrayLike<number>, config: Partial<EvaluationConfig> = {}): EvaluationResult {

@@ -15,7 +15,9 @@ import type { TabularTrainingResult } from './training-result.js';
  *
  * @example
  * ```ts
- * const config: ExpectedSarsaConfig = { totalEpisodes: 500, learningRate: 0.9, epsilonStart: 0.1, epsilonEnd: 0.1 };
+ * import { make } from '@attune/envs';
+ * const config: ExpectedSarsaConfig = { ...defaultTabularConfig, totalEpisodes: 500, learningRate: 0.9, epsilonStart: 0.1, epsilonEnd: 0.1 };
+ * trainExpectedSarsa(make('CliffWalking-v1') as DiscreteEnv, config);
  * ```
  */
 export type ExpectedSarsaConfig = TabularConfig;
@@ -27,6 +29,7 @@ export type ExpectedSarsaConfig = TabularConfig;
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('CliffWalking-v1') as DiscreteEnv;
  * const { qTable } = trainExpectedSarsa(env, { totalEpisodes: 500, learningRate: 0.9, epsilonStart: 0.1, epsilonEnd: 0.1 });
  * ```

@@ -9,10 +9,12 @@
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
+ * const env = make('FrozenLake-v1') as DiscreteEnv;
  * const rows: string[] = [];
  * const logger: MetricLogger = {
- *   scalar: (name, value, step) => rows.push(`${step}\t${name}\t${value}`),
- *   hyperparameters: (config) => rows.push(JSON.stringify(config)),
+ *   scalar: (name, value, step) => { rows.push(`${step}\t${name}\t${value}`); },
+ *   hyperparameters: (config) => { rows.push(JSON.stringify(config)); },
  * };
  * trainQLearning(env, { totalEpisodes: 100 }, logger);
  * ```

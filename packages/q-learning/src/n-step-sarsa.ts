@@ -42,6 +42,7 @@ export const defaultNStepSarsaConfig: Readonly<NStepSarsaConfig> = Object.freeze
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('CliffWalking-v1') as DiscreteEnv;
  * const { qTable } = trainNStepSarsa(env, { n: 4, totalEpisodes: 500, learningRate: 0.2, epsilonStart: 0.1, epsilonEnd: 0.1 });
  * ```

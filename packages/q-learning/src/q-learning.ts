@@ -15,7 +15,9 @@ import type { TabularTrainingResult } from './training-result.js';
  *
  * @example
  * ```ts
- * const config: QLearningConfig = { totalEpisodes: 20_000, gamma: 0.99, learningRate: 0.1 };
+ * import { make } from '@attune/envs';
+ * const config: QLearningConfig = { ...defaultTabularConfig, totalEpisodes: 2000, gamma: 0.99, learningRate: 0.1 };
+ * trainQLearning(make('FrozenLake-v1') as DiscreteEnv, config);
  * ```
  */
 export type QLearningConfig = TabularConfig;
@@ -27,6 +29,7 @@ export type QLearningConfig = TabularConfig;
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('FrozenLake-v1', { isSlippery: true }) as DiscreteEnv;
  * const { qTable } = trainQLearning(env, { totalEpisodes: 20_000, seed: 1 });
  * evaluatePolicy(env, qTable, { episodes: 10_000, seed: 2 }).meanReturn; // ≈ 0.74

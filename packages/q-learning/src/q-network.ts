@@ -30,7 +30,9 @@ export interface QNetworkOptions {
  *
  * @example
  * ```ts
+ * import { Generator, tensor } from '@attune/tensor';
  * const q = new QNetwork({ observationSize: 4, numActions: 2 }, new Generator(1));
+ * const obs = [0.01, -0.02, 0.03, 0.04]; // a CartPole observation
  * q.forward(tensor(obs, { shape: [1, 4] })).argmax(1); // greedy action
  * ```
  */

@@ -94,6 +94,7 @@ export class QTable {
  *
  * @example
  * ```ts
+ * import { Rng } from '@attune/envs';
  * greedyActionRandomTies(new QTable(1, 4), 0, new Rng(0)); // 0, 1, 2 or 3
  * ```
  */
@@ -121,6 +122,9 @@ export function greedyActionRandomTies(q: QTable, state: number, rng: Rng): numb
  *
  * @example
  * ```ts
+ * import { Rng } from '@attune/envs';
+ * const q = new QTable(16, 4);
+ * const state = 0;
  * const action = epsilonGreedyAction(q, state, 0.1, new Rng(1));
  * ```
  */

@@ -12,7 +12,10 @@ import { tensor, type Generator, type Tensor } from '@attune/tensor';
  *
  * @example
  * ```ts
- * const batch: ReplayBatch = buffer.sample(128, generator);
+ * import { Generator } from '@attune/tensor';
+ * const buffer = new ReplayBuffer(1000, 4);
+ * for (let i = 0; i < 200; i++) buffer.add([i, 0, 0, 0], i % 2, 1, [i + 1, 0, 0, 0], false);
+ * const batch: ReplayBatch = buffer.sample(128, new Generator(0));
  * batch.observations; // Float32Array(128 × 4)
  * ```
  */
@@ -34,9 +37,12 @@ export interface ReplayBatch {
  *
  * @example
  * ```ts
+ * import { Generator } from '@attune/tensor';
  * const buffer = new ReplayBuffer(10_000, 4);
- * buffer.add(observation, action, reward, nextObservation, terminated);
- * const batch = buffer.sample(128, generator);
+ * const observation = [0.01, 0, 0.02, 0];
+ * const nextObservation = [0.02, 0.1, 0.02, -0.1];
+ * buffer.add(observation, 1, 1, nextObservation, false);
+ * const batch = buffer.sample(128, new Generator(0));
  * ```
  */
 export class ReplayBuffer {

@@ -16,7 +16,9 @@ import type { TabularTrainingResult } from './training-result.js';
  *
  * @example
  * ```ts
- * const config: SarsaConfig = { totalEpisodes: 500, learningRate: 0.5, epsilonStart: 0.1, epsilonEnd: 0.1 }; // S&B example 6.6
+ * import { make } from '@attune/envs';
+ * const config: SarsaConfig = { ...defaultTabularConfig, totalEpisodes: 500, learningRate: 0.5, epsilonStart: 0.1, epsilonEnd: 0.1 }; // S&B example 6.6
+ * trainSarsa(make('CliffWalking-v1') as DiscreteEnv, config);
  * ```
  */
 export type SarsaConfig = TabularConfig;
@@ -28,6 +30,7 @@ export type SarsaConfig = TabularConfig;
  *
  * @example
  * ```ts
+ * import { make } from '@attune/envs';
  * const env = make('CliffWalking-v1') as DiscreteEnv;
  * const { qTable, episodeReturns } = trainSarsa(env, { totalEpisodes: 500, learningRate: 0.5, epsilonStart: 0.1, epsilonEnd: 0.1 });
  * ```

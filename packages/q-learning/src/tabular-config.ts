@@ -65,7 +65,11 @@ export const defaultTabularConfig: Readonly<TabularConfig> = Object.freeze({
  * @example
  * ```ts
  * resolveTabularConfig('SarsaConfig', { gamma: 1 }).learningRate; // 0.1
- * resolveTabularConfig('SarsaConfig', { gamma: 2 }); // throws: SarsaConfig.gamma must be a number in [0, 1], got 2
+ * try {
+ *   resolveTabularConfig('SarsaConfig', { gamma: 2 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // SarsaConfig.gamma must be a number in [0, 1], got 2
+ * }
  * ```
  */
 export function resolveTabularConfig(configName: string, overrides: Partial<TabularConfig>): TabularConfig {

@@ -9,7 +9,9 @@ import type { QTable } from './q-table.js';
  *
  * @example
  * ```ts
- * const { qTable, episodeReturns } = trainQLearning(env, { totalEpisodes: 1000 });
+ * import { make } from '@attune/envs';
+ * const env = make('FrozenLake-v1') as DiscreteEnv;
+ * const { qTable, episodeReturns }: TabularTrainingResult = trainQLearning(env, { totalEpisodes: 1000 });
  * const policy = qTable.greedyPolicy();
  * ```
  */
