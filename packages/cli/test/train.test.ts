@@ -1,6 +1,6 @@
 // Real runs of the `attune` executable: PPO on CartPole, Q-learning on FrozenLake, a bandit, eval,
 // envs list, and Ctrl-C (SIGINT) writing a checkpoint that --resume continues from.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,26 @@ describe('attune train', () => {
     expect(saved.evaluations[0]).toMatchObject({ episodes: 3, seed: 5 });
     expect(saved.evaluations[0].returns).toHaveLength(3);
     expect(saved.evaluations[0].returns.every((r: number) => r >= 8)).toBe(true); // CartPole pays 1 a step; no episode ends sooner than ~8 steps
+  });
+
+  it('trains A2C with --checkpoint-every and DQN from a YAML config, each evaluable', async () => {
+    const a2cDir = join(root, 'a2c');
+    const a2c = await runAttune(['train', 'a2c', '--env', 'CartPole-v1', '--total-timesteps', '1200', '--checkpoint-every', '10', '--run-dir', a2cDir, '--quiet']);
+    expect(a2c.status, a2c.output).toBe(0);
+    expectRunDirectory(a2cDir);
+    // A2C's defaults: 8 envs × 5 steps = 40 steps an iteration; 30 iterations, a checkpoint every 10.
+    expect(readdirSync(join(a2cDir, 'checkpoints'))).toEqual(['checkpoint-000000000400', 'checkpoint-000000000800', 'checkpoint-000000001200']);
+
+    const dqnDir = join(root, 'dqn');
+    const yaml = join(root, 'dqn.yaml');
+    writeFileSync(yaml, 'learningStarts: 200\ntrainFrequency: 4\nhiddenSizes: [32, 32]\n');
+    const dqn = await runAttune(['train', 'dqn', '--env', 'CartPole-v1', '--config', yaml, '--total-timesteps', '800', '--run-dir', dqnDir, '--quiet']);
+    expect(dqn.status, dqn.output).toBe(0);
+    expect(JSON.parse(readFileSync(join(dqnDir, 'config.json'), 'utf8')).config).toMatchObject({ learningStarts: 200, hiddenSizes: [32, 32], totalTimesteps: 800 });
+    expect(metrics(dqnDir).some((r) => r.name === 'losses/td_loss')).toBe(true);
+    const evaluation = await runAttune(['eval', dqnDir, '--episodes', '2']);
+    expect(evaluation.status, evaluation.output).toBe(0);
+    expect(evaluation.output).toContain('dqn on CartPole-v1: mean return');
   });
 
   it('refuses to overwrite a run directory without --resume', async () => {
