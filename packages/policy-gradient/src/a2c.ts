@@ -73,7 +73,7 @@ export interface A2CConfig {
  *
  * @example
  * ```ts
- * await trainA2C({ ...a2cDefaults, numEnvs: 16 });
+ * await trainA2C({ ...a2cDefaults, numEnvs: 16, totalTimesteps: 1600 });
  * ```
  */
 export const a2cDefaults: Readonly<A2CConfig> = Object.freeze({
@@ -101,7 +101,12 @@ export const a2cDefaults: Readonly<A2CConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * resolveA2CConfig({ numSteps: 0 }); // throws: A2CConfig.numSteps must be an integer ≥ 1, got 0
+ * resolveA2CConfig({ numSteps: 5 }).numSteps; // 5
+ * try {
+ *   resolveA2CConfig({ numSteps: 0 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // A2CConfig.numSteps must be an integer ≥ 1, got 0
+ * }
  * ```
  */
 export function resolveA2CConfig(config: Partial<A2CConfig> = {}): A2CConfig & { batchSize: number; numIterations: number } {
@@ -146,6 +151,7 @@ interface A2CTrainerState {
  *
  * @example
  * ```ts
+ * // not run: trains on CartPole-v1 for 1M steps (minutes)
  * const { agent, episodes } = await trainA2C({ totalTimesteps: 1_000_000, seed: 1 }, { logger: progressLogger() });
  * recentMeanReturn(episodes.returns); // ≈ 500 on CartPole-v1
  * ```

@@ -40,7 +40,10 @@ export interface ActorCriticOptions {
  *
  * @example
  * ```ts
- * const { actions, logProbs, entropy, values }: ActionAndValue = agent.getActionAndValue(obs, undefined, generator);
+ * import { Generator, tensor } from '@attune/tensor';
+ * const agent = new ActorCritic({ observationSize: 4, action: { kind: 'discrete', n: 2 } });
+ * const obs = tensor(new Float32Array(8), { shape: [2, 4] });
+ * const { actions, logProbs, entropy, values }: ActionAndValue = agent.getActionAndValue(obs, undefined, new Generator(0));
  * ```
  */
 export interface ActionAndValue {
@@ -59,7 +62,10 @@ export interface ActionAndValue {
  *
  * @example
  * ```ts
+ * import { Generator, noGrad, tensor } from '@attune/tensor';
  * const agent = new ActorCritic({ observationSize: 4, action: { kind: 'discrete', n: 2 } }, new Generator(1));
+ * const obs = new Float32Array(16); // 4 CartPole observations
+ * const generator = new Generator(2);
  * const { actions, logProbs, values } = noGrad(() => agent.getActionAndValue(tensor(obs, { shape: [4, 4] }), undefined, generator));
  * ```
  */

@@ -49,6 +49,7 @@ export interface AdvantageInput {
  *
  * @example
  * ```ts
+ * const rollout: AdvantageInput = { numSteps: 2, numEnvs: 1, rewards: [1, 1], values: [0.5, 0.5], terminations: [0, 1], truncations: [0, 0] };
  * const { advantages, returns }: GaeResult = computeGae(rollout, { gamma: 0.99, lambda: 0.95 });
  * ```
  */
@@ -174,7 +175,8 @@ export function discountedReturns(input: AdvantageInput, options: { gamma: numbe
  *
  * @example
  * ```ts
- * explainedVariance(buffer.values, buffer.returns); // 0.93
+ * const buffer = { values: [1.0, 2.1, 2.9], returns: [1, 2, 3] };
+ * explainedVariance(buffer.values, buffer.returns); // 0.99
  * ```
  */
 export function explainedVariance(predicted: ArrayLike<number>, target: ArrayLike<number>): number {

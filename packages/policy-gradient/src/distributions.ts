@@ -15,9 +15,11 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
  *
  * @example
  * ```ts
+ * import { tensor, type Tensor } from '@attune/tensor';
  * function surprise(pi: ActionDistribution, actions: Tensor): Tensor {
  *   return pi.logProb(actions).neg().mean();
  * }
+ * surprise(new Categorical(tensor([[0, 0]])), tensor([1], { dtype: 'int32' }));
  * ```
  */
 export interface ActionDistribution {
@@ -37,6 +39,7 @@ export interface ActionDistribution {
  *
  * @example
  * ```ts
+ * import { Generator, tensor } from '@attune/tensor';
  * const pi = new Categorical(tensor([[0, 0], [2, -2]]));  // logits [B=2, A=2]
  * const actions = pi.sample(new Generator(1));            // int32 [2]
  * pi.logProb(actions);                                    // [2]
@@ -85,6 +88,7 @@ export class Categorical implements ActionDistribution {
  *
  * @example
  * ```ts
+ * import { Generator, zeros } from '@attune/tensor';
  * const mean = zeros([8, 1]);                             // [B, D]
  * const pi = new DiagGaussian(mean, zeros([1, 1]));       // σ = 1
  * const actions = pi.sample(new Generator(0));            // [8, 1]

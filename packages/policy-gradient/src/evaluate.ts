@@ -41,6 +41,7 @@ function findNormalizeObservation(env: Env<unknown, unknown, unknown>): Normaliz
  *
  * @example
  * ```ts
+ * const envs = makeVectorEnv('Pendulum-v1', 2, { normalizeObservation: true });
  * const stats = observationStatistics(envs.envs[0]);
  * ```
  */
@@ -56,6 +57,8 @@ export function observationStatistics(env: Env<any, any, any>): ObservationStati
  *
  * @example
  * ```ts
+ * const envs = makeVectorEnv('Pendulum-v1', 2, { clipAction: true, normalizeObservation: true, clipObservation: 10 });
+ * const stats = observationStatistics(envs.envs[0]); // the running mean and variance training used
  * const env = makeEvaluationEnv('Pendulum-v1', { clipAction: true, normalizeObservation: true, clipObservation: 10 }, stats);
  * ```
  */
@@ -77,6 +80,8 @@ export function makeEvaluationEnv(envId: string, wrappers: EnvWrapperOptions = {
  *
  * @example
  * ```ts
+ * const agent = new ActorCritic({ observationSize: 4, action: { kind: 'discrete', n: 2 } });
+ * const env = makeEvaluationEnv('CartPole-v1');
  * const { meanReturn, returns }: EvaluationResult = evaluateAgent(agent, env, { episodes: 10 });
  * ```
  */
@@ -97,8 +102,9 @@ export interface EvaluationResult {
  *
  * @example
  * ```ts
+ * const agent = new ActorCritic({ observationSize: 4, action: { kind: 'discrete', n: 2 } }); // e.g. trainA2C's result.agent
  * const result = evaluateAgent(agent, makeEvaluationEnv('CartPole-v1'), { episodes: 10, seed: 100 });
- * result.meanReturn; // 500
+ * result.meanReturn; // 500 for a trained agent
  * ```
  */
 export function evaluateAgent(
@@ -144,7 +150,8 @@ export function evaluateAgent(
  *
  * @example
  * ```ts
- * const { agent, envId, wrappers, observationStatistics }: LoadedPolicy = await loadPolicy('runs/ppo/checkpoint-000000500224');
+ * const result = await trainA2C({ totalTimesteps: 400 }, { checkpointDir: 'runs/a2c' });
+ * const { agent, envId, wrappers, observationStatistics }: LoadedPolicy = await loadPolicy(result.checkpoint!);
  * ```
  */
 export interface LoadedPolicy {
@@ -163,8 +170,9 @@ export interface LoadedPolicy {
  *
  * @example
  * ```ts
+ * const result = await trainA2C({ totalTimesteps: 400 }, { checkpointDir: 'runs/a2c' });
  * const policy = await loadPolicy(result.checkpoint!);
- * evaluateAgent(policy.agent, makeEvaluationEnv(policy.envId, policy.wrappers, policy.observationStatistics));
+ * evaluateAgent(policy.agent, makeEvaluationEnv(policy.envId, policy.wrappers, policy.observationStatistics), { episodes: 2 });
  * ```
  */
 export async function loadPolicy(path: string): Promise<LoadedPolicy> {

@@ -65,8 +65,8 @@ function dirname(path: string): string {
  *
  * @example
  * ```ts
- * const logger = new JsonlLogger('runs/cartpole-ppo/metrics.jsonl');
- * await trainPPO({ envId: 'CartPole-v1' }, { logger });
+ * const logger = new JsonlLogger('runs/cartpole-a2c/metrics.jsonl');
+ * await trainA2C({ envId: 'CartPole-v1', totalTimesteps: 400 }, { logger });
  * logger.close();
  * ```
  */
@@ -123,8 +123,8 @@ export class JsonlLogger implements MetricLogger {
  * @example
  * ```ts
  * const logger = new MemoryLogger();
- * await trainPPO({ totalTimesteps: 2048 }, { logger });
- * logger.values('charts/episodic_return'); // number[]
+ * await trainA2C({ totalTimesteps: 400 }, { logger });
+ * logger.values('charts/SPS'); // number[]
  * ```
  */
 export class MemoryLogger implements MetricLogger {
@@ -178,8 +178,8 @@ export function combineLoggers(...loggers: (MetricLogger | undefined)[]): Metric
  *
  * @example
  * ```ts
- * await trainPPO({}, { logger: progressLogger() });
- * // global_step=51200 mean_return(100)=182.4 SPS=11234
+ * await trainA2C({ totalTimesteps: 400 }, { logger: progressLogger() });
+ * // global_step=400 mean_return(100)=… SPS=…
  * ```
  */
 export function progressLogger(options: { window?: number; print?: (line: string) => void; every?: number } = {}): MetricLogger {

@@ -63,7 +63,7 @@ export interface ReinforceConfig {
  *
  * @example
  * ```ts
- * await trainReinforce({ ...reinforceDefaults, numEnvs: 16 });
+ * await trainReinforce({ ...reinforceDefaults, numEnvs: 4, totalTimesteps: 2000 });
  * ```
  */
 export const reinforceDefaults: Readonly<ReinforceConfig> = Object.freeze({
@@ -87,7 +87,12 @@ export const reinforceDefaults: Readonly<ReinforceConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * resolveReinforceConfig({ gamma: 2 }); // throws: ReinforceConfig.gamma must be a number in [0, 1], got 2
+ * resolveReinforceConfig({ gamma: 0.99 }).gamma; // 0.99
+ * try {
+ *   resolveReinforceConfig({ gamma: 2 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // ReinforceConfig.gamma must be a number in [0, 1], got 2
+ * }
  * ```
  */
 export function resolveReinforceConfig(config: Partial<ReinforceConfig> = {}): ReinforceConfig {
@@ -124,6 +129,7 @@ interface ReinforceTrainerState {
  *
  * @example
  * ```ts
+ * // not run: trains on CartPole-v1 for up to 1M steps (minutes)
  * const { agent, episodes } = await trainReinforce({ seed: 1 }, { logger: progressLogger() });
  * recentMeanReturn(episodes.returns); // ≈ 500 on CartPole-v1 within 1M steps
  * ```

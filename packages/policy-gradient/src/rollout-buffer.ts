@@ -33,8 +33,11 @@ export interface RolloutBufferOptions {
  * @example
  * ```ts
  * const buffer = new RolloutBuffer({ numSteps: 128, numEnvs: 4, observationSize: 4, actionSize: 1, discrete: true });
+ * const step = 0;
+ * const nextObs = new Float32Array(4 * 4);
  * buffer.observations.set(nextObs, step * 4 * 4); // obs of step `step`, all envs
  * // … fill actions, logProbs, values, rewards, terminations, truncations …
+ * const nextValues = new Float32Array(4);
  * buffer.computeAdvantages(nextValues, { gamma: 0.99, lambda: 0.95, bootstrapTruncated: true });
  * ```
  */
@@ -125,6 +128,8 @@ export class RolloutBuffer {
  *
  * @example
  * ```ts
+ * const buffer = new RolloutBuffer({ numSteps: 16, numEnvs: 4, observationSize: 4, actionSize: 1, discrete: true });
+ * const batchIndices = Int32Array.from({ length: 64 }, (_, i) => 63 - i);
  * const minibatchObservations = new Float32Array(32 * 4);
  * gatherRows(buffer.observations, 4, batchIndices, 0, 32, minibatchObservations);
  * ```

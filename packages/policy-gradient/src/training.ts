@@ -74,7 +74,8 @@ export interface TrainingResult<Agent> {
  *
  * @example
  * ```ts
- * recentMeanReturn(result.episodes.returns, 100); // 487.2
+ * const result = { episodes: { returns: [480, 495, 500, 500] } }; // e.g. a TrainingResult
+ * recentMeanReturn(result.episodes.returns, 100); // 493.75
  * ```
  */
 export function recentMeanReturn(returns: readonly number[], window = 100): number {
@@ -89,8 +90,9 @@ export function recentMeanReturn(returns: readonly number[], window = 100): numb
  *
  * @example
  * ```ts
+ * import { Generator } from '@attune/tensor';
  * const batchIndices = Int32Array.from({ length: 512 }, (_, i) => i);
- * shuffleInPlace(batchIndices, generator);
+ * shuffleInPlace(batchIndices, new Generator(0));
  * ```
  */
 export function shuffleInPlace<T extends { length: number; [index: number]: number }>(indices: T, generator: Generator): T {
@@ -123,7 +125,9 @@ export async function resumePath(options: RunOptions): Promise<string | null> {
  *
  * @example
  * ```ts
- * if (checkpointDue(options, iteration, numIterations, iterationsThisCall)) await saveCheckpoint(...);
+ * const options: RunOptions = { checkpointDir: 'runs/a2c', checkpointEvery: 10 };
+ * checkpointDue(options, 9, 100, 10);  // true: the 10th iteration
+ * checkpointDue(options, 99, 100, 100); // true: always after the last
  * ```
  */
 export function checkpointDue(options: RunOptions, iteration: number, numIterations: number, iterationsThisCall: number): boolean {

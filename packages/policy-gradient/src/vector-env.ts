@@ -98,6 +98,7 @@ export function makeVectorEnv(envId: string, numEnvs: number, options: EnvWrappe
  *
  * @example
  * ```ts
+ * const envs = makeVectorEnv('CartPole-v1', 2);
  * spaceSizes(envs.singleObservationSpace, envs.singleActionSpace); // { observationSize: 4, action: { kind: 'discrete', n: 2 } }
  * ```
  */
@@ -120,7 +121,13 @@ export function spaceSizes(
  *
  * @example
  * ```ts
- * for (const { env, episodicReturn, length } of finishedEpisodes(infos)) logger.scalar('charts/episodic_return', episodicReturn, globalStep);
+ * const logger = new MemoryLogger();
+ * const envs = makeVectorEnv('CartPole-v1', 2);
+ * envs.reset({ seed: 0 });
+ * for (let globalStep = 0; globalStep < 200; globalStep += 2) {
+ *   const { infos } = envs.step(Int32Array.of(0, 0));
+ *   for (const { env, episodicReturn, length } of finishedEpisodes(infos) as FinishedEpisode[]) logger.scalar('charts/episodic_return', episodicReturn, globalStep);
+ * }
  * ```
  */
 export interface FinishedEpisode {
@@ -138,8 +145,14 @@ export interface FinishedEpisode {
  *
  * @example
  * ```ts
- * const { infos } = envs.step(actions);
- * for (const episode of finishedEpisodes(infos)) returns.push(episode.episodicReturn);
+ * const envs = makeVectorEnv('CartPole-v1', 2);
+ * envs.reset({ seed: 0 });
+ * const actions = Int32Array.of(1, 1);
+ * const returns: number[] = [];
+ * for (let t = 0; t < 100; t++) {
+ *   const { infos } = envs.step(actions);
+ *   for (const episode of finishedEpisodes(infos)) returns.push(episode.episodicReturn);
+ * }
  * ```
  */
 export function finishedEpisodes(infos: VectorInfo): FinishedEpisode[] {
@@ -157,7 +170,11 @@ export function finishedEpisodes(infos: VectorInfo): FinishedEpisode[] {
  *
  * @example
  * ```ts
- * if (truncations[e]) bootstrapFrom = finalObservation(infos, e);
+ * const envs = makeVectorEnv('CartPole-v1', 2);
+ * envs.reset({ seed: 0 });
+ * const { truncations, infos } = envs.step(Int32Array.of(0, 1));
+ * let bootstrapFrom: ArrayLike<number> | null = null;
+ * if (truncations[0]) bootstrapFrom = finalObservation(infos, 0);
  * ```
  */
 export function finalObservation(infos: VectorInfo, index: number): ArrayLike<number> {
