@@ -33,6 +33,7 @@ import {
   type RankedPreference,
 } from '@attune/reward-model';
 import { responseLogProbs, trainDPO, trainPPOLM, trainRejectionSampling } from '@attune/rlhf';
+import { writeReport as writeHtmlReport } from '@attune/report';
 import { batchTensors, layoutBatch, sampleResponses, type ResponseBatch } from './batch.js';
 import { promptExamples, readBrown, tokenStream, type PromptExample } from './data.js';
 import { goldReward, noisyRanking, rankingAgreement } from './labeller.js';
@@ -258,6 +259,8 @@ const backendMessage = (await useBackend(args.backend as 'cpu' | 'webgpu' | 'aut
 manualSeed(args.seed);
 const run = new Run(args.out, { quiet: args.quiet });
 await mkdir(args.out, { recursive: true });
+// The run's settings next to its metrics, as every Attune run directory holds them (the HTML report's config table).
+await writeJsonAtomic(join(args.out, 'config.json'), { recipe: 'rlhf-sentiment', ...args, backend: getBackend().name });
 run.print(backendMessage);
 run.print(`hyper-parameters: ${JSON.stringify(args)}`);
 const runStarted = performance.now();
@@ -941,8 +944,10 @@ const md = [
 ];
 await writeFile(join(args.out, 'report.md'), md.join('\n'));
 await rm(join(args.out, 'report.md.tmp'), { force: true });
+// The same run as a self-contained HTML page with plots (learning curves, gold vs. proxy reward vs. KL, win rates).
+const htmlReport = await writeHtmlReport(args.out, { title: `RLHF sentiment recipe (seed ${args.seed})` });
 if (!args.quiet) {
   console.log('\n' + md.slice(4, md.indexOf('## Gold vs. proxy vs. KL over PPO training (Gao et al. 2022)')).join('\n'));
-  console.log(`\nreport: ${join(args.out, 'report.md')} (and report.json, metrics.jsonl)`);
+  console.log(`\nreport: ${join(args.out, 'report.md')} and ${htmlReport} (and report.json, metrics.jsonl, config.json)`);
   console.table(Object.fromEntries(STAGES.map((s) => [s, formatTime(stageSeconds[s])])));
 }

@@ -2,13 +2,16 @@
 // reward model → PPO → report. A stage whose `done.json` exists is skipped; an unfinished one
 // resumes from its newest checkpoint; a stage stopped early (`stopAfterSteps`) ends the call.
 
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeReport as writeHtmlReport } from '@attune/report';
 import { manualSeed, useBackend } from '@attune/tensor';
 import { loadTokenizer } from '@attune/transformer';
 import { resolveOptions, STAGES, type StageName, type SummarizeInput, type SummarizeOptions } from './options.js';
 import { runPPOStage } from './ppo.js';
 import { writeReport } from './report.js';
 import { runRewardStage } from './reward.js';
-import { RunDir } from './run-dir.js';
+import { RunDir, writeJsonAtomic } from './run-dir.js';
 import { runSFTStage } from './sft.js';
 import type { StageContext, StageOutcome } from './stage.js';
 
@@ -62,6 +65,8 @@ export async function runSummarize(input: SummarizeInput, hooks: SummarizeHooks 
   const { message: backend } = await useBackend(options.backend);
   manualSeed(options.seed); // the global generator: dropout masks, when dropout > 0
   run.print(`[rlhf-summarize] ${backend}; stages ${options.stages.join(', ')} into ${options.out}`);
+  await mkdir(options.out, { recursive: true });
+  await writeJsonAtomic(join(options.out, 'config.json'), { recipe: 'rlhf-summarize', ...options });
 
   // 2. The tokenizer of the checkpoint: every stage's model shares it.
   const tokenizer = await loadTokenizer(options.model);
@@ -93,6 +98,7 @@ export async function runSummarize(input: SummarizeInput, hooks: SummarizeHooks 
 
   // 4. The report of whatever is finished.
   const reportPath = await writeReport(run, options);
-  run.print(`[rlhf-summarize] report: ${reportPath}`);
+  const htmlPath = await writeHtmlReport(run.out, { title: 'RLHF summarize recipe' });
+  run.print(`[rlhf-summarize] report: ${reportPath} and ${htmlPath}`);
   return { options, backend, stages, reportPath };
 }
