@@ -78,7 +78,7 @@ export interface PPOConfig {
  *
  * @example
  * ```ts
- * await trainPPO({ ...ppoDefaults, totalTimesteps: 300_000 });
+ * await trainPPO({ ...ppoDefaults, totalTimesteps: 2048 });
  * ```
  */
 export const ppoDefaults: Readonly<PPOConfig> = Object.freeze({
@@ -117,7 +117,7 @@ export const ppoDefaults: Readonly<PPOConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * await trainPPO({ ...ppoContinuousDefaults, envId: 'MountainCarContinuous-v0' });
+ * await trainPPO({ ...ppoContinuousDefaults, envId: 'MountainCarContinuous-v0', totalTimesteps: 2048 });
  * ```
  */
 export const ppoContinuousDefaults: Readonly<PPOConfig> = Object.freeze({
@@ -146,7 +146,7 @@ export const ppoContinuousDefaults: Readonly<PPOConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * await trainPPO({ ...ppoPendulumPreset, seed: 3 });
+ * await trainPPO({ ...ppoPendulumPreset, seed: 3, totalTimesteps: 4096 });
  * ```
  */
 export const ppoPendulumPreset: Readonly<PPOConfig> = Object.freeze({
@@ -189,7 +189,12 @@ export interface ResolvedPPOConfig extends PPOConfig {
  *
  * @example
  * ```ts
- * resolvePPOConfig({ clipCoef: -1 }); // throws: PPOConfig.clipCoef must be a number in (0, 10], got -1
+ * resolvePPOConfig({ clipCoef: 0.2 }).clipCoef; // 0.2
+ * try {
+ *   resolvePPOConfig({ clipCoef: -1 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // PPOConfig.clipCoef must be a number in (0, 10], got -1
+ * }
  * ```
  */
 export function resolvePPOConfig(config: Partial<PPOConfig> = {}): ResolvedPPOConfig {

@@ -29,6 +29,9 @@ export type KlEstimator = 'k1' | 'k2' | 'k3';
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const oldLogProbs = tensor([-0.7, -0.6]);
+ * const newLogProbs = tensor([-0.6, -0.65]);
  * klK1(newLogProbs.sub(oldLogProbs)).mean(); // CleanRL's old_approx_kl
  * ```
  */
@@ -41,6 +44,8 @@ export function klK1(logRatio: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logRatio = tensor([0.1, -0.05]);
  * klK2(logRatio).mean();
  * ```
  */
@@ -53,6 +58,9 @@ export function klK2(logRatio: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const oldLogProbs = tensor([-0.7, -0.6]);
+ * const newLogProbs = tensor([-0.6, -0.65]);
  * klK3(newLogProbs.sub(oldLogProbs)).mean(); // CleanRL's approx_kl
  * ```
  */
@@ -65,6 +73,9 @@ export function klK3(logRatio: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logProbs = tensor([[-1.2, -0.8]]);    // policy, [B, T]
+ * const refLogProbs = tensor([[-1.0, -0.9]]); // reference (SFT) model
  * const perToken = klEstimate(refLogProbs.sub(logProbs), 'k1'); // RLHF's per-token KL penalty
  * ```
  */
@@ -87,6 +98,8 @@ export function klEstimate(logRatio: Tensor, estimator: KlEstimator = 'k3'): Ten
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logRatio = tensor([0.1, -0.05, 0.02]); // new − old log-probs of the sampled actions
  * const approxKl = approxKlDivergence(logRatio);            // k3
  * const oldApproxKl = approxKlDivergence(logRatio, 'k1');
  * ```
@@ -100,7 +113,12 @@ export function approxKlDivergence(logRatio: Tensor, estimator: KlEstimator = 'k
  *
  * @example
  * ```ts
+ * const controller: KlController = new AdaptiveKlController({ initKlCoef: 0.2, target: 6, horizon: 10_000 });
+ * const score = 1.5;    // reward-model score of a response
+ * const kl = 2.0;       // its KL to the reference policy
  * const reward = score - controller.value * kl;
+ * const meanKl = 4.0;   // mean KL of the batch
+ * const batchSize = 64;
  * controller.update(meanKl, batchSize);
  * ```
  */

@@ -15,6 +15,7 @@ import { noGrad, tidy, type Tensor } from '@attune/tensor';
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
  * maskedMean(tensor([1, 2, 3, 4]), tensor([1, 1, 0, 0])); // 1.5
  * ```
  */
@@ -30,6 +31,8 @@ export function maskedMean(values: Tensor, mask?: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const minibatchAdvantages = tensor([0.5, 2, -1, 0.1]);
  * const normalized = normalizeAdvantages(minibatchAdvantages); // mean 0, std ≈ 1
  * ```
  */
@@ -49,6 +52,9 @@ export function normalizeAdvantages(advantages: Tensor, options: { eps?: number;
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logRatio = tensor([0.1, -0.3]);
+ * const advantages = tensor([1, 1]);
  * const { loss, ratio }: SurrogateLoss = clippedSurrogateLoss({ logRatio, advantages, clipCoef: 0.2 });
  * ```
  */
@@ -66,6 +72,10 @@ export interface SurrogateLoss {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const oldLogProbs = tensor([-0.7, -0.6, -0.9]);
+ * const newLogProbs = tensor([-0.6, -0.65, -0.9]);
+ * const advantages = tensor([1, -0.5, 0.2]);
  * const logRatio = newLogProbs.sub(oldLogProbs);
  * const { loss, ratio } = clippedSurrogateLoss({ logRatio, advantages, clipCoef: 0.2 });
  * ```
@@ -85,6 +95,10 @@ export function clippedSurrogateLoss(args: { logRatio: Tensor; advantages: Tenso
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const newValues = tensor([1.2, 0.4]);
+ * const oldValues = tensor([1.0, 0.5]);
+ * const returns = tensor([1.5, 0.0]);
  * const vLoss = valueLoss({ values: newValues, returns, oldValues, clipCoef: 0.2 });
  * ```
  */
@@ -104,6 +118,10 @@ export function valueLoss(args: { values: Tensor; returns: Tensor; oldValues?: T
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const policyLoss = tensor(0.1);
+ * const vLoss = tensor(0.4);
+ * const entropy = tensor([0.69, 0.5]); // per-sample entropy of the policy
  * const loss = policyLoss.sub(entropyBonus(entropy).mul(0.01)).add(vLoss.mul(0.5));
  * ```
  */
@@ -116,7 +134,9 @@ export function entropyBonus(entropy: Tensor, mask?: Tensor): Tensor {
  *
  * @example
  * ```ts
- * clipFraction(ratio, 0.2); // e.g. 0.08
+ * import { tensor } from '@attune/tensor';
+ * const ratio = tensor([0.7, 1.0, 1.1, 1.3]);
+ * clipFraction(ratio, 0.2); // 0.5
  * ```
  */
 export function clipFraction(ratio: Tensor, clipCoef: number, mask?: Tensor): number {

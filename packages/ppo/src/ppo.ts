@@ -53,6 +53,8 @@ interface PPOTrainerState {
  *
  * @example
  * ```ts
+ * // not run: trains on CartPole-v1 for 300k steps (minutes)
+ * import { JsonlLogger, recentMeanReturn } from '@attune/policy-gradient';
  * const logger = new JsonlLogger('runs/cartpole-ppo/metrics.jsonl');
  * const { agent, episodes } = await trainPPO({ envId: 'CartPole-v1', totalTimesteps: 300_000, seed: 1 }, { logger, checkpointDir: 'runs/cartpole-ppo' });
  * recentMeanReturn(episodes.returns); // ≥ 475 for most seeds
