@@ -13,6 +13,9 @@ import type { Tensor } from '@attune/tensor';
  *
  * @example
  * ```ts
+ * const agent = new Linear(4, 2);
+ * const args = { envId: 'CartPole-v1', learningRate: 2.5e-4 };
+ * const globalStep = 51_200;
  * const contents: CheckpointContents = { model: agent.stateDict(), config: { ...args }, trainerState: { globalStep } };
  * ```
  */
@@ -32,6 +35,7 @@ export interface CheckpointContents {
  *
  * @example
  * ```ts
+ * await saveCheckpoint('runs/ppo/checkpoint-51200', { model: new Linear(4, 2).stateDict(), config: { lr: 1e-3 }, trainerState: { globalStep: 51_200 } });
  * const { model, config, trainerState }: LoadedCheckpoint = await loadCheckpoint('runs/ppo/checkpoint-51200');
  * ```
  */
@@ -67,6 +71,10 @@ export function checkpointName(globalStep: number): string {
  *
  * @example
  * ```ts
+ * const agent = new Linear(4, 2);
+ * const config = { envId: 'CartPole-v1' };
+ * const globalStep = 2048;
+ * const trainerState = { globalStep };
  * await saveCheckpoint(`runs/ppo/${checkpointName(globalStep)}`, { model: agent.stateDict(), config, trainerState });
  * ```
  */
@@ -102,6 +110,8 @@ export async function saveCheckpoint(path: string, contents: CheckpointContents)
  *
  * @example
  * ```ts
+ * const agent = new Linear(4, 2);
+ * await saveCheckpoint('runs/ppo/checkpoint-000000051200', { model: agent.stateDict(), config: {}, trainerState: {} });
  * const checkpoint = await loadCheckpoint('runs/ppo/checkpoint-000000051200');
  * agent.loadStateDict(checkpoint.model);
  * ```

@@ -3,7 +3,18 @@
 
 import { abs, add, clamp, matmul, max, maximum, mul, noGrad, pow, sqrt, sum, tidy, type Tensor } from '@attune/tensor';
 
-/** Options of `clipGradNorm`. */
+/**
+ * Options of `clipGradNorm`.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@attune/tensor';
+ * const model = new Linear(4, 2);
+ * model.forward(randn([8, 4])).sum().backward();
+ * const options: ClipGradNormOptions = { errorIfNonfinite: true };
+ * clipGradNorm(model.parameters(), 1.0, 2, options);
+ * ```
+ */
 export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or infinite instead of scaling the gradients by it (default false, as PyTorch). */
   errorIfNonfinite?: boolean;
@@ -72,6 +83,10 @@ function scaleGrads(op: string, parameters: Tensor | readonly Tensor[], total: n
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
+ * const agent = new Linear(4, 2);
+ * const optimizer = new Adam(agent.parameters(), { lr: 1e-3 });
+ * const loss = agent.forward(randn([8, 4])).square().mean();
  * loss.backward();
  * const gradNorm = clipGradNorm(agent.parameters(), 0.5); // CleanRL's max_grad_norm
  * optimizer.step();
@@ -93,6 +108,9 @@ export function clipGradNorm(parameters: Tensor | readonly Tensor[], maxNorm: nu
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
+ * const model = new Linear(4, 2);
+ * model.forward(randn([8, 4])).sum().backward();
  * const gradNorm = await clipGradNormAsync(model.parameters(), 1.0);
  * ```
  */
@@ -112,6 +130,9 @@ export async function clipGradNormAsync(parameters: Tensor | readonly Tensor[], 
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
+ * const model = new Linear(4, 2);
+ * model.forward(randn([8, 4])).sum().backward();
  * clipGradValue(model.parameters(), 1.0);
  * ```
  */

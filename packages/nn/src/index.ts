@@ -34,7 +34,16 @@ export {
   type ActivationSpec,
   type MLPConfig,
 } from './layers.js';
-/** Initialisers with torch.nn.init's names: `init.orthogonal_(w, Math.SQRT2)`, `init.normal_(w, 0, 0.02)`, … */
+/**
+ * Initialisers with torch.nn.init's names: `init.orthogonal_(w, Math.SQRT2)`, `init.normal_(w, 0, 0.02)`, …
+ *
+ * @example
+ * ```ts
+ * const layer = new Linear(64, 2);
+ * init.orthogonal_(layer.weight, Math.SQRT2);
+ * init.normal_(layer.bias!, 0, 0.02);
+ * ```
+ */
 export * as init from './init.js';
 export type { Nonlinearity, FanMode, KaimingOptions } from './init.js';
 export {

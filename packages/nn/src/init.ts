@@ -6,12 +6,28 @@ import { getDefaultGenerator, noGrad, tensor, type Generator, type Tensor } from
 import type { Linear } from './layers.js';
 import { describeValue } from './module.js';
 
-/** Nonlinearities known to `calculateGain` (PyTorch's names). */
+/**
+ * Nonlinearities known to `calculateGain` (PyTorch's names).
+ *
+ * @example
+ * ```ts
+ * const nonlinearity: Nonlinearity = 'tanh';
+ * init.calculateGain(nonlinearity); // 5/3
+ * ```
+ */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
-/** Which fan Kaiming init preserves: `'fan_in'` the forward pass's variance, `'fan_out'` the backward's. */
+/**
+ * Which fan Kaiming init preserves: `'fan_in'` the forward pass's variance, `'fan_out'` the backward's.
+ *
+ * @example
+ * ```ts
+ * const mode: FanMode = 'fan_out';
+ * init.kaimingNormal_(new Linear(16, 8).weight, { mode, nonlinearity: 'relu' });
+ * ```
+ */
 export type FanMode = 'fan_in' | 'fan_out';
 
 /**
@@ -21,8 +37,8 @@ export type FanMode = 'fan_in' | 'fan_out';
  *
  * @example
  * ```ts
- * calculateGain('tanh'); // 5/3
- * calculateGain('leaky_relu', 0.2);
+ * init.calculateGain('tanh'); // 5/3
+ * init.calculateGain('leaky_relu', 0.2);
  * ```
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
@@ -59,7 +75,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  *
  * @example
  * ```ts
- * calculateFanInAndFanOut(zeros([64, 4])); // { fanIn: 4, fanOut: 64 }
+ * import { zeros } from '@attune/tensor';
+ * init.calculateFanInAndFanOut(zeros([64, 4])); // { fanIn: 4, fanOut: 64 }
  * ```
  */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
@@ -88,7 +105,9 @@ function checkFloat(op: string, t: Tensor): void {
  *
  * @example
  * ```ts
- * uniform_(linear.bias!, -0.1, 0.1, new Generator(0));
+ * import { Generator } from '@attune/tensor';
+ * const linear = new Linear(4, 2);
+ * init.uniform_(linear.bias!, -0.1, 0.1, new Generator(0));
  * ```
  */
 export function uniform_(t: Tensor, a = 0, b = 1, generator?: Generator): Tensor {
@@ -105,7 +124,8 @@ export function uniform_(t: Tensor, a = 0, b = 1, generator?: Generator): Tensor
  *
  * @example
  * ```ts
- * normal_(wte.weight, 0, 0.02);
+ * const wte = new Embedding(100, 16);
+ * init.normal_(wte.weight, 0, 0.02);
  * ```
  */
 export function normal_(t: Tensor, mean = 0, std = 1, generator?: Generator): Tensor {
@@ -122,7 +142,8 @@ export function normal_(t: Tensor, mean = 0, std = 1, generator?: Generator): Te
  *
  * @example
  * ```ts
- * constant_(layer.bias!, 0);
+ * const layer = new Linear(4, 2);
+ * init.constant_(layer.bias!, 0);
  * ```
  */
 export function constant_(t: Tensor, value: number): Tensor {
@@ -131,12 +152,28 @@ export function constant_(t: Tensor, value: number): Tensor {
   return fill(t, values);
 }
 
-/** Fills `t` with zeros. @example `zeros_(layer.bias!)` */
+/**
+ * Fills `t` with zeros.
+ *
+ * @example
+ * ```ts
+ * const layer = new Linear(4, 2);
+ * init.zeros_(layer.bias!);
+ * ```
+ */
 export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
-/** Fills `t` with ones. @example `ones_(ln.weight!)` */
+/**
+ * Fills `t` with ones.
+ *
+ * @example
+ * ```ts
+ * const ln = new LayerNorm(8);
+ * init.ones_(ln.weight!);
+ * ```
+ */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
@@ -147,7 +184,8 @@ export function ones_(t: Tensor): Tensor {
  *
  * @example
  * ```ts
- * xavierUniform_(layer.weight, calculateGain('tanh'));
+ * const layer = new Linear(16, 8);
+ * init.xavierUniform_(layer.weight, init.calculateGain('tanh'));
  * ```
  */
 export function xavierUniform_(t: Tensor, gain = 1, generator?: Generator): Tensor {
@@ -163,7 +201,8 @@ export function xavierUniform_(t: Tensor, gain = 1, generator?: Generator): Tens
  *
  * @example
  * ```ts
- * xavierNormal_(layer.weight);
+ * const layer = new Linear(16, 8);
+ * init.xavierNormal_(layer.weight);
  * ```
  */
 export function xavierNormal_(t: Tensor, gain = 1, generator?: Generator): Tensor {
@@ -171,7 +210,15 @@ export function xavierNormal_(t: Tensor, gain = 1, generator?: Generator): Tenso
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
 }
 
-/** Options of the Kaiming initialisers (PyTorch's arguments and defaults). */
+/**
+ * Options of the Kaiming initialisers (PyTorch's arguments and defaults).
+ *
+ * @example
+ * ```ts
+ * const options: KaimingOptions = { a: 0, mode: 'fan_in', nonlinearity: 'relu' };
+ * init.kaimingUniform_(new Linear(16, 8).weight, options);
+ * ```
+ */
 export interface KaimingOptions {
   /** Negative slope of the rectifier after this layer (used with 'leaky_relu'); default 0. */
   a?: number;
@@ -198,7 +245,8 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
  *
  * @example
  * ```ts
- * kaimingUniform_(layer.weight, { nonlinearity: 'relu' });
+ * const layer = new Linear(64, 32);
+ * init.kaimingUniform_(layer.weight, { nonlinearity: 'relu' });
  * ```
  */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
@@ -212,7 +260,8 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
  *
  * @example
  * ```ts
- * kaimingNormal_(layer.weight, { mode: 'fan_out', nonlinearity: 'relu' });
+ * const layer = new Linear(64, 32);
+ * init.kaimingNormal_(layer.weight, { mode: 'fan_out', nonlinearity: 'relu' });
  * ```
  */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
@@ -228,7 +277,9 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
  *
  * @example
  * ```ts
- * orthogonal_(policyHead.weight, 0.01, new Generator(1));
+ * import { Generator } from '@attune/tensor';
+ * const policyHead = new Linear(64, 2);
+ * init.orthogonal_(policyHead.weight, 0.01, new Generator(1));
  * ```
  */
 export function orthogonal_(t: Tensor, gain = 1, generator?: Generator): Tensor {
@@ -269,7 +320,7 @@ function transposeMatrix(x: Float64Array, rows: number, cols: number): Float64Ar
  *
  * @example
  * ```ts
- * householderQ(Float64Array.from([3, 4]), 2, 1); // [0.6, 0.8]
+ * init.householderQ(Float64Array.from([3, 4]), 2, 1); // [0.6, 0.8]
  * ```
  */
 export function householderQ(matrix: Float64Array, n: number, m: number): Float64Array {
@@ -328,7 +379,7 @@ export function householderQ(matrix: Float64Array, n: number, m: number): Float6
  *
  * @example
  * ```ts
- * layerInit(new Linear(64, 2), 0.01);
+ * init.layerInit(new Linear(64, 2), 0.01);
  * ```
  */
 export function layerInit<L extends Linear>(layer: L, std = Math.SQRT2, biasConst = 0, generator?: Generator): L {

@@ -22,7 +22,15 @@ import {
 import { calculateFanInAndFanOut, kaimingUniform_, normal_, uniform_ } from './init.js';
 import { describeValue, Module } from './module.js';
 
-/** Options of `Linear`. */
+/**
+ * Options of `Linear`.
+ *
+ * @example
+ * ```ts
+ * const options: LinearOptions = { bias: false };
+ * new Linear(768, 50257, options); // a GPT's LM head
+ * ```
+ */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -39,6 +47,7 @@ export interface LinearOptions {
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
  * const fc = new Linear(4, 64);
  * fc.forward(randn([128, 4])); // shape [128, 64]
  * ```
@@ -90,7 +99,16 @@ export class Linear extends Module {
   }
 }
 
-/** Options of `Embedding`. */
+/**
+ * Options of `Embedding`.
+ *
+ * @example
+ * ```ts
+ * import { Generator } from '@attune/tensor';
+ * const options: EmbeddingOptions = { generator: new Generator(0) };
+ * new Embedding(100, 16, options);
+ * ```
+ */
 export interface EmbeddingOptions {
   /** Generator for the N(0, 1) initial weights. */
   generator?: Generator;
@@ -104,8 +122,9 @@ export interface EmbeddingOptions {
  *
  * @example
  * ```ts
- * const wte = new Embedding(50257, 768);
- * wte.forward(tensor([[0, 1, 2]], { dtype: 'int32' })); // shape [1, 3, 768]
+ * import { tensor } from '@attune/tensor';
+ * const wte = new Embedding(1000, 64);
+ * wte.forward(tensor([[0, 1, 2]], { dtype: 'int32' })); // shape [1, 3, 64]
  * ```
  */
 export class Embedding extends Module {
@@ -133,7 +152,15 @@ export class Embedding extends Module {
   }
 }
 
-/** Options of `LayerNorm`. */
+/**
+ * Options of `LayerNorm`.
+ *
+ * @example
+ * ```ts
+ * const options: LayerNormOptions = { eps: 1e-5, bias: false };
+ * new LayerNorm(768, options);
+ * ```
+ */
 export interface LayerNormOptions {
   /** Added to the variance for stability (PyTorch's 1e-5). */
   eps?: number;
@@ -151,6 +178,7 @@ export interface LayerNormOptions {
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
  * const ln = new LayerNorm(768);
  * ln.forward(randn([2, 5, 768]));
  * ```
@@ -190,6 +218,8 @@ export class LayerNorm extends Module {
  *
  * @example
  * ```ts
+ * import { Generator, randn } from '@attune/tensor';
+ * const x = randn([2, 8]);
  * const drop = new Dropout(0.1, { generator: new Generator(0) });
  * drop.eval().forward(x); // equals x
  * ```
@@ -214,35 +244,74 @@ export class Dropout extends Module {
   }
 }
 
-/** Returns its input unchanged (the same tensor), as `torch.nn.Identity`. @example `new Identity().forward(x) === x` */
+/**
+ * Returns its input unchanged (the same tensor), as `torch.nn.Identity`.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@attune/tensor';
+ * const x = randn([2, 4]);
+ * new Identity().forward(x) === x; // true
+ * ```
+ */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
     return x;
   }
 }
 
-/** tanh as a module. @example `new Sequential(new Linear(4, 64), new Tanh())` */
+/**
+ * tanh as a module.
+ *
+ * @example
+ * ```ts
+ * new Sequential(new Linear(4, 64), new Tanh());
+ * ```
+ */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
-/** max(x, 0) as a module. @example `new Sequential(new Linear(4, 64), new ReLU())` */
+/**
+ * max(x, 0) as a module.
+ *
+ * @example
+ * ```ts
+ * new Sequential(new Linear(4, 64), new ReLU());
+ * ```
+ */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
-/** The logistic sigmoid as a module. @example `new Sigmoid().forward(tensor([0])) // [0.5]` */
+/**
+ * The logistic sigmoid as a module.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@attune/tensor';
+ * new Sigmoid().forward(tensor([0])); // [0.5]
+ * ```
+ */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
-/** x·σ(x) (SiLU / swish) as a module. @example `new SiLU().forward(x)` */
+/**
+ * x·σ(x) (SiLU / swish) as a module.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@attune/tensor';
+ * new SiLU().forward(randn([2, 4]));
+ * ```
+ */
 export class SiLU extends Module {
   override forward(x: Tensor): Tensor {
     return silu(x);
@@ -254,6 +323,8 @@ export class SiLU extends Module {
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
+ * const x = randn([2, 8]);
  * new GELU({ approximate: 'tanh' }).forward(x);
  * ```
  */
@@ -276,7 +347,16 @@ export class GELU extends Module {
   }
 }
 
-/** Softmax along `dim` as a module. @example `new Softmax(-1).forward(logits)` */
+/**
+ * Softmax along `dim` as a module.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logits = tensor([[1, 2, 3]]);
+ * new Softmax(-1).forward(logits); // each row sums to 1
+ * ```
+ */
 export class Softmax extends Module {
   constructor(readonly dim: number) {
     super();
@@ -292,7 +372,16 @@ export class Softmax extends Module {
   }
 }
 
-/** log-softmax along `dim` as a module. @example `new LogSoftmax(-1).forward(logits)` */
+/**
+ * log-softmax along `dim` as a module.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logits = tensor([[1, 2, 3]]);
+ * new LogSoftmax(-1).forward(logits); // log-probabilities, each row's exp sums to 1
+ * ```
+ */
 export class LogSoftmax extends Module {
   constructor(readonly dim: number) {
     super();
@@ -308,7 +397,15 @@ export class LogSoftmax extends Module {
   }
 }
 
-/** A module mapping one tensor to one tensor, as `Sequential` chains them. */
+/**
+ * A module mapping one tensor to one tensor, as `Sequential` chains them.
+ *
+ * @example
+ * ```ts
+ * const layers: TensorModule[] = [new Linear(4, 8), new Tanh(), new Linear(8, 2)];
+ * new Sequential(...layers);
+ * ```
+ */
 export type TensorModule = Module<[Tensor], Tensor>;
 
 /**
@@ -318,6 +415,7 @@ export type TensorModule = Module<[Tensor], Tensor>;
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
  * const net = new Sequential(new Linear(4, 64), new Tanh(), new Linear(64, 2));
  * net.forward(randn([8, 4])); // shape [8, 2]
  * ```
@@ -367,10 +465,27 @@ export class Sequential extends Module {
   }
 }
 
-/** Activation names accepted by `MLP`. */
+/**
+ * Activation names accepted by `MLP`.
+ *
+ * @example
+ * ```ts
+ * const activation: ActivationName = 'gelu';
+ * new MLP({ inFeatures: 4, hiddenSizes: [16], outFeatures: 2, activation });
+ * ```
+ */
 export type ActivationName = 'tanh' | 'relu' | 'gelu' | 'geluTanh' | 'silu' | 'sigmoid' | 'identity';
 
-/** An activation given by name or by a factory returning a fresh module. */
+/**
+ * An activation given by name or by a factory returning a fresh module.
+ *
+ * @example
+ * ```ts
+ * const byName: ActivationSpec = 'tanh';
+ * const byFactory: ActivationSpec = () => new GELU({ approximate: 'tanh' });
+ * new MLP({ inFeatures: 4, hiddenSizes: [16], outFeatures: 2, activation: byFactory });
+ * ```
+ */
 export type ActivationSpec = ActivationName | (() => TensorModule);
 
 /**
@@ -403,7 +518,15 @@ export function makeActivation(spec: ActivationSpec, field = 'activation'): Tens
   }
 }
 
-/** Configuration of `MLP`. */
+/**
+ * Configuration of `MLP`.
+ *
+ * @example
+ * ```ts
+ * const config: MLPConfig = { inFeatures: 4, hiddenSizes: [64, 64], outFeatures: 2, activation: 'tanh' };
+ * new MLP(config);
+ * ```
+ */
 export interface MLPConfig {
   /** Size of each input sample. */
   inFeatures: number;

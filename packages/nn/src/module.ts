@@ -4,10 +4,28 @@
 
 import { clone, keep, noGrad, tensor, type Tensor } from '@attune/tensor';
 
-/** Parameters and persistent buffers by dotted name, as `torch.nn.Module.state_dict()`. */
+/**
+ * Parameters and persistent buffers by dotted name, as `torch.nn.Module.state_dict()`.
+ *
+ * @example
+ * ```ts
+ * const state: StateDict = new Linear(4, 2).stateDict();
+ * Object.keys(state); // ['weight', 'bias']
+ * ```
+ */
 export type StateDict = Record<string, Tensor>;
 
-/** Options of `Module.loadStateDict`. */
+/**
+ * Options of `Module.loadStateDict`.
+ *
+ * @example
+ * ```ts
+ * const source = new Linear(4, 2);
+ * const target = new Linear(4, 2, { bias: false });
+ * const options: LoadStateDictOptions = { strict: false };
+ * target.loadStateDict(source.stateDict(), options); // ignores the extra 'bias'
+ * ```
+ */
 export interface LoadStateDictOptions {
   /**
    * Require the keys to match exactly (PyTorch's default `strict=True`). With `false`, missing and
@@ -16,7 +34,16 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
-/** What `Module.loadStateDict` found, as PyTorch's `_IncompatibleKeys`. */
+/**
+ * What `Module.loadStateDict` found, as PyTorch's `_IncompatibleKeys`.
+ *
+ * @example
+ * ```ts
+ * const target = new Linear(4, 2, { bias: false });
+ * const { missingKeys, unexpectedKeys }: LoadStateDictResult = target.loadStateDict(new Linear(4, 2).stateDict(), { strict: false });
+ * unexpectedKeys; // ['bias']
+ * ```
+ */
 export interface LoadStateDictResult {
   /** Keys the module expects but the state dict lacks. */
   missingKeys: string[];
@@ -24,19 +51,55 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-/** Options of `Module.registerParameter`. */
+/**
+ * Options of `Module.registerParameter`.
+ *
+ * @example
+ * ```ts
+ * import { zeros, type Tensor } from '@attune/tensor';
+ * class Scale extends Module<[Tensor], Tensor> {
+ *   readonly logScale = this.registerParameter('logScale', zeros([1]), { requiresGrad: true } satisfies RegisterParameterOptions);
+ *   override forward(x: Tensor): Tensor {
+ *     return x.mul(this.logScale.exp());
+ *   }
+ * }
+ * new Scale().parameters().length; // 1
+ * ```
+ */
 export interface RegisterParameterOptions {
   /** Whether the parameter records gradients (PyTorch's `nn.Parameter(requires_grad=True)` default). */
   requiresGrad?: boolean;
 }
 
-/** Options of `Module.registerBuffer`. */
+/**
+ * Options of `Module.registerBuffer`.
+ *
+ * @example
+ * ```ts
+ * import { zeros, type Tensor } from '@attune/tensor';
+ * class Normaliser extends Module<[Tensor], Tensor> {
+ *   readonly mean = this.registerBuffer('mean', zeros([4]), { persistent: true } satisfies RegisterBufferOptions);
+ *   override forward(x: Tensor): Tensor {
+ *     return x.sub(this.mean);
+ *   }
+ * }
+ * new Normaliser().stateDict(); // { mean }
+ * ```
+ */
 export interface RegisterBufferOptions {
   /** Whether the buffer is part of `stateDict()` (PyTorch's `persistent`, default true). */
   persistent?: boolean;
 }
 
-/** Any module, whatever its `forward` signature. */
+/**
+ * Any module, whatever its `forward` signature.
+ *
+ * @example
+ * ```ts
+ * const modules: AnyModule[] = [new Linear(4, 2), new Tanh()];
+ * modules.map((m) => m.parameters().length); // [2, 0]
+ * ```
+ */
 export type AnyModule = Module<never[], unknown>;
 
 /**
@@ -53,7 +116,8 @@ export type AnyModule = Module<never[], unknown>;
  *
  * @example
  * ```ts
- * class TwoLayer extends Module {
+ * import type { Tensor } from '@attune/tensor';
+ * class TwoLayer extends Module<[Tensor], Tensor> {
  *   readonly fc1 = this.registerModule('fc1', new Linear(4, 8));
  *   readonly fc2 = this.registerModule('fc2', new Linear(8, 2));
  *   override forward(x: Tensor): Tensor {

@@ -5,29 +5,79 @@
 import { add, clone, keep, maximum, mul, neg, noGrad, sqrt, sub, tensor, tidy, zerosLike, type AdamStep, type Tensor } from '@attune/tensor';
 import { describeValue, zeroGrads } from './module.js';
 
-/** A parameter group as given to an optimizer: its parameters plus overrides of the defaults. */
+/**
+ * A parameter group as given to an optimizer: its parameters plus overrides of the defaults.
+ *
+ * @example
+ * ```ts
+ * const body = new Linear(4, 8);
+ * const head = new Linear(8, 2);
+ * const groups: ParamGroupInput<AdamOptions>[] = [{ params: body.parameters() }, { params: head.parameters(), lr: 1e-4 }];
+ * new Adam(groups, { lr: 1e-3 });
+ * ```
+ */
 export type ParamGroupInput<H> = { params: readonly Tensor[] } & Partial<H>;
 
-/** A parameter group inside an optimizer: its parameters and every hyper-parameter, resolved. */
+/**
+ * A parameter group inside an optimizer: its parameters and every hyper-parameter, resolved.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+ * const group: ParamGroup<SGDOptions> = optimizer.paramGroups[0];
+ * group.lr; // 0.1
+ * ```
+ */
 export type ParamGroup<H> = { params: Tensor[] } & H;
 
-/** Per-parameter optimizer state: a step count and named moment tensors. */
+/**
+ * Per-parameter optimizer state: a step count and named moment tensors.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@attune/tensor';
+ * const state: ParamState = { step: 1, expAvg: zeros([2, 4]), expAvgSq: zeros([2, 4]) };
+ * ```
+ */
 export type ParamState = { step: number } & { [name: string]: Tensor | number };
 
-/** Per-parameter state as it comes back from JSON: tensors become number arrays. */
+/**
+ * Per-parameter state as it comes back from JSON: tensors become number arrays.
+ *
+ * @example
+ * ```ts
+ * const state: ParamStateInput = { step: 3, momentumBuffer: [0.1, -0.2] };
+ * ```
+ */
 export type ParamStateInput = { step: number } & { [name: string]: Tensor | number | readonly number[] | Float32Array };
 
 /**
  * An optimizer's state dict, as `torch.optim.Optimizer.state_dict()`: `state` maps each
  * parameter's index (counted across groups, in order) to its state; `paramGroups` holds each
  * group's hyper-parameters and the indices of its parameters.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new Adam(new Linear(4, 2).parameters(), { lr: 1e-3 });
+ * const saved: OptimizerStateDict = optimizer.stateDict();
+ * optimizer.loadStateDict(saved);
+ * ```
  */
 export interface OptimizerStateDict<H = Record<string, unknown>, S = ParamState> {
   state: Record<string, S>;
   paramGroups: ({ params: number[] } & H)[];
 }
 
-/** Options of `zeroGrad`. */
+/**
+ * Options of `zeroGrad`.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+ * const options: ZeroGradOptions = { setToNone: false };
+ * optimizer.zeroGrad(options); // zero-fills the gradients instead of dropping them
+ * ```
+ */
 export interface ZeroGradOptions {
   /** Dispose gradients and set them to null (default true, as PyTorch) instead of zero-filling them. */
   setToNone?: boolean;
@@ -40,7 +90,10 @@ export interface ZeroGradOptions {
  *
  * @example
  * ```ts
- * const optimizer = new Adam(model.parameters(), { lr: 3e-4 });
+ * import { randn } from '@attune/tensor';
+ * const model = new Linear(4, 2);
+ * const optimizer: Optimizer = new Adam(model.parameters(), { lr: 3e-4 });
+ * const loss = model.forward(randn([8, 4])).square().mean();
  * optimizer.zeroGrad();
  * loss.backward();
  * optimizer.step();
@@ -286,7 +339,15 @@ function checkBoolean(optimizer: string, where: string, field: string, value: un
 
 // ---- SGD --------------------------------------------------------------------------------------
 
-/** Hyper-parameters of `SGD` (torch.optim.SGD's, same defaults). */
+/**
+ * Hyper-parameters of `SGD` (torch.optim.SGD's, same defaults).
+ *
+ * @example
+ * ```ts
+ * const options: Partial<SGDOptions> = { lr: 0.1, momentum: 0.9 };
+ * new SGD(new Linear(4, 2).parameters(), options);
+ * ```
+ */
 export interface SGDOptions {
   /** Learning rate (default 1e-3). */
   lr: number;
@@ -311,6 +372,7 @@ export interface SGDOptions {
  *
  * @example
  * ```ts
+ * const model = new Linear(4, 2);
  * const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
  * ```
  */
@@ -365,7 +427,15 @@ export class SGD extends Optimizer<SGDOptions> {
 
 // ---- Adam and AdamW ---------------------------------------------------------------------------
 
-/** Hyper-parameters of `Adam` and `AdamW` (torch.optim's names and defaults). */
+/**
+ * Hyper-parameters of `Adam` and `AdamW` (torch.optim's names and defaults).
+ *
+ * @example
+ * ```ts
+ * const options: Partial<AdamOptions> = { lr: 3e-4, betas: [0.9, 0.999], eps: 1e-5 };
+ * new Adam(new Linear(4, 2).parameters(), options);
+ * ```
+ */
 export interface AdamOptions {
   /** Learning rate α (default 1e-3). */
   lr: number;
@@ -394,6 +464,7 @@ export interface AdamOptions {
  *
  * @example
  * ```ts
+ * const agent = new MLP({ inFeatures: 4, hiddenSizes: [64, 64], outFeatures: 2 });
  * const optimizer = new Adam(agent.parameters(), { lr: 2.5e-4, eps: 1e-5 });
  * ```
  */
@@ -493,6 +564,7 @@ function amsgradStep(p: Tensor, grad: Tensor, m: Tensor, v: Tensor, vMax: Tensor
  *
  * @example
  * ```ts
+ * const gpt = new Sequential(new Embedding(16, 8), new Linear(8, 16)); // any module
  * const optimizer = new AdamW(gpt.parameters(), { lr: 6e-4, betas: [0.9, 0.95], weightDecay: 0.1 });
  * ```
  */

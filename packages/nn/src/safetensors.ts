@@ -5,7 +5,15 @@
 import { getBackend, tensor, type Backend, type DType, type Tensor, type TypedArray } from '@attune/tensor';
 import { describeValue } from './module.js';
 
-/** Dtype names of the safetensors format that this reader accepts. */
+/**
+ * Dtype names of the safetensors format that this reader accepts.
+ *
+ * @example
+ * ```ts
+ * const bytes = saveSafetensors(new Linear(4, 2).stateDict());
+ * const dtype: SafetensorsDtype = loadSafetensors(bytes).dtypes['weight']; // 'F32'
+ * ```
+ */
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
@@ -20,6 +28,7 @@ const MAX_HEADER_BYTES = 100_000_000;
  *
  * @example
  * ```ts
+ * const bytes = new Uint8Array([1, 2, 3]); // not a safetensors file
  * try { loadSafetensors(bytes); } catch (e) { if (e instanceof SafetensorsError) console.error(e.message); }
  * ```
  */
@@ -27,7 +36,16 @@ export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
-/** What `loadSafetensors` returns. */
+/**
+ * What `loadSafetensors` returns.
+ *
+ * @example
+ * ```ts
+ * const bytes = saveSafetensors(new Linear(4, 2).stateDict());
+ * const { tensors, metadata, dtypes }: LoadedSafetensors = loadSafetensors(bytes);
+ * dtypes['weight']; // 'F32'
+ * ```
+ */
 export interface LoadedSafetensors {
   /** The tensors by name (owned by the caller: dispose them). */
   tensors: Record<string, Tensor>;
@@ -37,7 +55,17 @@ export interface LoadedSafetensors {
   dtypes: Record<string, SafetensorsDtype>;
 }
 
-/** Options of `loadSafetensors` and `loadFile`. */
+/**
+ * Options of `loadSafetensors` and `loadFile`.
+ *
+ * @example
+ * ```ts
+ * import { cpuBackend } from '@attune/tensor';
+ * const bytes = saveSafetensors(new Linear(4, 2).stateDict());
+ * const options: LoadSafetensorsOptions = { backend: cpuBackend() };
+ * loadSafetensors(bytes, options);
+ * ```
+ */
 export interface LoadSafetensorsOptions {
   /** Backend to create the tensors on; defaults to the active backend. */
   backend?: Backend;
@@ -110,6 +138,7 @@ function encode(host: HostTensor[], metadata: Record<string, string> | undefined
  *
  * @example
  * ```ts
+ * const model = new Linear(4, 2);
  * const bytes = saveSafetensors(model.stateDict(), { format: 'pt' });
  * ```
  */
@@ -128,7 +157,8 @@ export function saveSafetensors(tensors: Record<string, Tensor> | ReadonlyMap<st
  *
  * @example
  * ```ts
- * const bytes = await saveSafetensorsAsync(model.stateDict()); // model on WebGPU
+ * const model = new Linear(4, 2); // e.g. on WebGPU, where reading back is asynchronous
+ * const bytes = await saveSafetensorsAsync(model.stateDict());
  * ```
  */
 export async function saveSafetensorsAsync(tensors: Record<string, Tensor> | ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
@@ -313,6 +343,9 @@ function decode(e: HeaderEntry, raw: ArrayBuffer): { dtype: DType; data: TypedAr
  *
  * @example
  * ```ts
+ * import { dispose } from '@attune/tensor';
+ * const model = new Linear(4, 2);
+ * const bytes = saveSafetensors(model.stateDict()); // or the bytes of a downloaded .safetensors file
  * const { tensors, metadata } = loadSafetensors(bytes);
  * model.loadStateDict(tensors);
  * dispose(tensors);
@@ -342,7 +375,9 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadSa
  *
  * @example
  * ```ts
- * await saveFile('checkpoints/model.safetensors', model.stateDict(), { step: String(step) });
+ * const model = new Linear(4, 2);
+ * const step = 100;
+ * await saveFile('model.safetensors', model.stateDict(), { step: String(step) });
  * ```
  */
 export async function saveFile(path: string, tensors: Record<string, Tensor> | ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
@@ -363,6 +398,7 @@ export async function saveFile(path: string, tensors: Record<string, Tensor> | R
  *
  * @example
  * ```ts
+ * await saveFile('model.safetensors', new Linear(4, 2).stateDict());
  * const { tensors } = await loadFile('model.safetensors');
  * ```
  */

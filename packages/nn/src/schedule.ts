@@ -4,7 +4,16 @@
 import { describeValue } from './module.js';
 import type { Optimizer } from './optim.js';
 
-/** Maps a 0-based step to the factor the base learning rate is multiplied by. */
+/**
+ * Maps a 0-based step to the factor the base learning rate is multiplied by.
+ *
+ * @example
+ * ```ts
+ * const halveAfter100: Schedule = (step) => (step < 100 ? 1 : 0.5);
+ * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+ * new LRScheduler(optimizer, halveAfter100);
+ * ```
+ */
 export type Schedule = (step: number) => number;
 
 function checkStep(step: number): void {
@@ -33,7 +42,15 @@ export function constantSchedule(factor = 1): Schedule {
   };
 }
 
-/** Options of `linearSchedule`. */
+/**
+ * Options of `linearSchedule`.
+ *
+ * @example
+ * ```ts
+ * const options: LinearScheduleOptions = { numSteps: 100, startFactor: 1, endFactor: 0 };
+ * linearSchedule(options)(50); // 0.5
+ * ```
+ */
 export interface LinearScheduleOptions {
   /** Steps over which the factor moves from `startFactor` to `endFactor`; it stays at `endFactor` after. */
   numSteps: number;
@@ -67,7 +84,16 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
   };
 }
 
-/** Options of `cosineSchedule`. */
+/**
+ * Options of `cosineSchedule`.
+ *
+ * @example
+ * ```ts
+ * const options: CosineScheduleOptions = { warmupSteps: 100, decaySteps: 5000, minFactor: 0.1 };
+ * const schedule = cosineSchedule(options);
+ * schedule(50); // 0.5: half-way through the warm-up
+ * ```
+ */
 export interface CosineScheduleOptions {
   /** Linear warmup steps (nanoGPT's `warmup_iters`, default 0). */
   warmupSteps?: number;
@@ -106,7 +132,18 @@ export function cosineSchedule(options: CosineScheduleOptions): Schedule {
   };
 }
 
-/** Saved state of an `LRScheduler`. */
+/**
+ * Saved state of an `LRScheduler`.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new Adam(new Linear(4, 2).parameters(), { lr: 1e-3 });
+ * const scheduler = new LRScheduler(optimizer, linearSchedule({ numSteps: 10 }));
+ * scheduler.step();
+ * const saved: LRSchedulerState = scheduler.stateDict();
+ * scheduler.loadStateDict(saved);
+ * ```
+ */
 export interface LRSchedulerState {
   /** Steps taken so far. */
   stepCount: number;
@@ -120,6 +157,9 @@ export interface LRSchedulerState {
  *
  * @example
  * ```ts
+ * const model = new Linear(4, 2);
+ * const optimizer = new Adam(model.parameters(), { lr: 2.5e-4 });
+ * const numUpdates = 10;
  * const scheduler = new LRScheduler(optimizer, linearSchedule({ numSteps: numUpdates }));
  * for (let update = 1; update <= numUpdates; update++) {
  *   // ... minibatch epochs with optimizer.step() ...
