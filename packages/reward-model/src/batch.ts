@@ -43,6 +43,8 @@ export interface RankedPreference {
  *
  * @example
  * ```ts
+ * const pair: PreferenceRecord = { prompt: [1, 2], chosen: [3], rejected: [4] };
+ * const ranked: PreferenceRecord = { prompt: [1, 2], responses: [[3], [4], [5]], ranking: [1, 0, 2] };
  * const records: PreferenceRecord[] = [pair, ranked];
  * ```
  */
@@ -65,8 +67,12 @@ export function isRankedPreference(record: PreferenceRecord): record is RankedPr
  *
  * @example
  * ```ts
+ * const records: PreferenceRecord[] = [
+ *   { prompt: [1, 2], chosen: [3, 4], rejected: [5] },
+ *   { prompt: [1], responses: [[2], [3, 4], [5]], ranking: [2, 0, 1] },
+ * ];
  * const batch: ComparisonBatch = buildComparisonBatch(records, { padTokenId: 0 });
- * batch.numRows; // one per response
+ * batch.numRows; // one per response: 5
  * ```
  */
 export interface ComparisonBatch {
@@ -95,7 +101,12 @@ export interface ComparisonBatch {
  *
  * @example
  * ```ts
- * buildComparisonBatch(records, { padTokenId: tokenizer.padTokenId ?? 0, maxLength: model.config.blockSize });
+ * import { ByteTokenizer, gptConfig } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const model = new RewardModel(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const records = [encodePreference({ prompt: 'Q:', chosen: ' yes', rejected: ' no' }, tokenizer, { appendEos: true })];
+ * const options: BuildComparisonBatchOptions = { padTokenId: tokenizer.padTokenId ?? 0, maxLength: model.config.blockSize };
+ * buildComparisonBatch(records, options);
  * ```
  */
 export interface BuildComparisonBatchOptions {
@@ -202,6 +213,9 @@ export interface ComparisonLossOptions {
  *
  * @example
  * ```ts
+ * import { gptConfig } from '@attune/transformer';
+ * const model = new RewardModel(gptConfig('test'));
+ * const batch = buildComparisonBatch([{ prompt: [1, 2], chosen: [3, 4], rejected: [5] }]);
  * const { loss, chosenRewards }: ComparisonLossOutput = comparisonLoss(model, batch);
  * ```
  */
@@ -223,6 +237,10 @@ export interface ComparisonLossOutput {
  *
  * @example
  * ```ts
+ * import { tidy } from '@attune/tensor';
+ * import { gptConfig } from '@attune/transformer';
+ * const model = new RewardModel(gptConfig('test'));
+ * const records: PreferenceRecord[] = [{ prompt: [1, 2], chosen: [3, 4], rejected: [5] }];
  * tidy(() => {
  *   const { loss } = comparisonLoss(model, buildComparisonBatch(records), { centeringCoef: 0.01 });
  *   loss.backward();
@@ -253,6 +271,9 @@ export function comparisonLoss(model: RewardModel, batch: ComparisonBatch, optio
  *
  * @example
  * ```ts
+ * import { gptConfig } from '@attune/transformer';
+ * const rm = new RewardModel(gptConfig('test'));
+ * const sftSamples = [{ prompt: [1, 2], response: [3, 4] }, { prompt: [5], response: [6] }];
  * const raw = await scoreSequences(rm, sftSamples.map((s) => [...s.prompt, ...s.response]), { batchSize: 32 });
  * ```
  */

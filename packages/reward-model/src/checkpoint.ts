@@ -15,7 +15,11 @@ import { RewardModel, type RewardModelOptions } from './model.js';
  *
  * @example
  * ```ts
- * await saveRewardModel('runs/rm/final', rm, { tokenizer });
+ * import { ByteTokenizer, gptConfig } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const rm = new RewardModel(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const options: SaveRewardModelOptions = { tokenizer };
+ * await saveRewardModel('runs/rm/final', rm, options);
  * ```
  */
 export interface SaveRewardModelOptions {
@@ -49,6 +53,9 @@ export interface RewardModelConfigExtra {
  *
  * @example
  * ```ts
+ * import { ByteTokenizer, gptConfig } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const rm = new RewardModel(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
  * await saveRewardModel('runs/rm/final', rm, { tokenizer });
  * const again = await loadRewardModel('runs/rm/final');
  * ```
@@ -121,6 +128,8 @@ export interface LoadRewardModelOptions {
  *
  * @example
  * ```ts
+ * import { gptConfig } from '@attune/transformer';
+ * await saveRewardModel('runs/rm/final', new RewardModel(gptConfig('test')));
  * const rm = await loadRewardModel('runs/rm/final', { dropout: 0 });
  * rm.eval();
  * ```
@@ -171,7 +180,11 @@ export async function loadRewardModel(dir: string, options: LoadRewardModelOptio
  *
  * @example
  * ```ts
- * const { model: rm, tokenizer } = await rewardModelFromPretrained('runs/sft/final', { generator: new Generator(0) });
+ * import { Generator } from '@attune/tensor';
+ * import { ByteTokenizer, GPT, gptConfig, savePretrained } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * await savePretrained(new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize })), 'runs/sft/final', { tokenizer });
+ * const { model: rm } = await rewardModelFromPretrained('runs/sft/final', { generator: new Generator(0) });
  * ```
  */
 export async function rewardModelFromPretrained(dir: string, options: LoadRewardModelOptions & RewardModelOptions = {}): Promise<{ model: RewardModel; tokenizer: Tokenizer | null }> {

@@ -13,8 +13,11 @@ import { checkRanking } from './losses.js';
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('prefs.jsonl', '{"prompt": "Q:", "chosen": " yes", "rejected": " no"}\n{"prompt": "Q:"}\n');
+ * const use = (record: TextPreferenceRecord) => console.log(record.prompt);
  * try { for await (const r of readPreferences('prefs.jsonl')) use(r); }
- * catch (e) { if (e instanceof JsonlError) console.error(e.file, e.line, e.message); }
+ * catch (e) { if (e instanceof JsonlError) console.error(e.file, e.line, e.message); } // prefs.jsonl 2 …
  * ```
  */
 export class JsonlError extends Error {
@@ -50,6 +53,8 @@ export interface JsonlLocation {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('docs.jsonl', '{"text": "hello"}\n{"text": "world"}\n');
  * const parseDoc = (v: unknown) => {
  *   const text = (v as { text?: unknown }).text;
  *   if (typeof text !== 'string') throw new TypeError('field "text" must be a string'); // → docs.jsonl:7: field "text" …
@@ -126,6 +131,8 @@ export interface TextRankedPreference {
  *
  * @example
  * ```ts
+ * const pair: TextPreferenceRecord = { prompt: 'Q:', chosen: ' yes', rejected: ' no' };
+ * const ranked: TextPreferenceRecord = { prompt: 'Q:', responses: [' a', ' b'], ranking: [1, 0] };
  * const records: TextPreferenceRecord[] = [pair, ranked];
  * ```
  */
@@ -137,6 +144,9 @@ export type TextPreferenceRecord = TextPreferencePair | TextRankedPreference;
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('pairs.jsonl', '{"prompt": "Q:", "chosen": " yes", "rejected": " no"}\n');
+ * const pairs: TextPreferencePair[] = [];
  * for await (const pair of readJsonl('pairs.jsonl', parsePreferencePair)) pairs.push(pair);
  * ```
  */
@@ -156,6 +166,9 @@ export function parsePreferencePair(value: unknown): TextPreferencePair {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('rankings.jsonl', '{"prompt": "Q:", "responses": [" a", " b", " c"], "ranking": [2, 0, 1]}\n');
+ * const rankings: TextRankedPreference[] = [];
  * for await (const ranked of readJsonl('rankings.jsonl', parseRankedPreference)) rankings.push(ranked);
  * ```
  */
@@ -177,6 +190,7 @@ export function parseRankedPreference(value: unknown): TextRankedPreference {
  *
  * @example
  * ```ts
+ * const line = '{"prompt": "Q:", "responses": [" a", " b"], "ranking": [1, 0]}';
  * const record = parsePreference(JSON.parse(line)); // TextPreferencePair | TextRankedPreference
  * ```
  */
@@ -190,7 +204,12 @@ export function parsePreference(value: unknown): TextPreferenceRecord {
  *
  * @example
  * ```ts
- * for await (const record of readPreferences('data/prefs.jsonl')) records.push(encodePreference(record, tokenizer, { appendEos: true }));
+ * import { writeFileSync } from 'node:fs';
+ * import { ByteTokenizer } from '@attune/transformer';
+ * writeFileSync('prefs.jsonl', '{"prompt": "Q:", "chosen": " yes", "rejected": " no"}\n');
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const records: PreferenceRecord[] = [];
+ * for await (const record of readPreferences('prefs.jsonl')) records.push(encodePreference(record, tokenizer, { appendEos: true }));
  * ```
  */
 export function readPreferences(path: string): AsyncGenerator<TextPreferenceRecord> {
@@ -243,7 +262,11 @@ export function tldrPrompt(info: TldrComparison['info']): string {
  *
  * @example
  * ```ts
- * for await (const pair of readJsonl('comparisons/batch3.json', tldrToPreferencePair)) pairs.push(pair);
+ * import { writeFileSync } from 'node:fs';
+ * const comparison = { info: { subreddit: 'cats', title: 'Help', post: 'My cat…' }, summaries: [{ text: ' Cat help.' }, { text: ' Dogs.' }], choice: 0 };
+ * writeFileSync('batch3.json', JSON.stringify(comparison) + '\n');
+ * const pairs: TextPreferencePair[] = [];
+ * for await (const pair of readJsonl('batch3.json', tldrToPreferencePair)) pairs.push(pair);
  * ```
  */
 export function tldrToPreferencePair(value: unknown): TextPreferencePair {
@@ -269,7 +292,11 @@ export function tldrToPreferencePair(value: unknown): TextPreferencePair {
  *
  * @example
  * ```ts
- * for await (const pair of readTldrComparisons('summarize-from-feedback/comparisons/batch3.json')) pairs.push(pair);
+ * import { writeFileSync } from 'node:fs';
+ * const comparison: TldrComparison = { info: { subreddit: 'cats', title: 'Help', post: 'My cat…' }, summaries: [{ text: ' Cat help.' }, { text: ' Dogs.' }], choice: 0 };
+ * writeFileSync('batch3.json', JSON.stringify(comparison) + '\n'); // one comparison per line, as OpenAI's files
+ * const pairs: TextPreferencePair[] = [];
+ * for await (const pair of readTldrComparisons('batch3.json')) pairs.push(pair);
  * ```
  */
 export function readTldrComparisons(path: string): AsyncGenerator<TextPreferencePair> {
@@ -295,6 +322,8 @@ export interface EncodePreferenceOptions {
  *
  * @example
  * ```ts
+ * import { ByteTokenizer } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
  * const ids = encodePreference({ prompt: 'Q:', chosen: ' yes', rejected: ' no' }, tokenizer, { appendEos: true });
  * ```
  */
@@ -321,8 +350,13 @@ export function encodePreference(record: TextPreferenceRecord, tokenizer: Tokeni
  *
  * @example
  * ```ts
- * const train = await loadPreferences('data/train.jsonl', tokenizer, { appendEos: true });
- * await trainRewardModel(rm, { train });
+ * import { writeFileSync } from 'node:fs';
+ * import { ByteTokenizer, gptConfig } from '@attune/transformer';
+ * writeFileSync('train.jsonl', '{"prompt": "Q:", "chosen": " yes", "rejected": " no"}\n');
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const rm = new RewardModel(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const train = await loadPreferences('train.jsonl', tokenizer, { appendEos: true });
+ * await trainRewardModel(rm, { train }, { batchSize: 1 });
  * ```
  */
 export async function loadPreferences(path: string, tokenizer: Tokenizer, options: EncodePreferenceOptions & { format?: 'preference' | 'tldr' } = {}): Promise<PreferenceRecord[]> {

@@ -105,6 +105,9 @@ export interface EvaluateRewardModelOptions {
  *
  * @example
  * ```ts
+ * import { gptConfig } from '@attune/transformer';
+ * const rm = new RewardModel(gptConfig('test'));
+ * const heldOut: PreferenceRecord[] = [{ prompt: [1, 2], chosen: [3, 4], rejected: [5] }];
  * const { accuracy, ece, rewardMean }: RewardEvaluation = await evaluateRewardModel(rm, heldOut);
  * ```
  */
@@ -137,6 +140,9 @@ export interface RewardEvaluation {
  *
  * @example
  * ```ts
+ * import { gptConfig } from '@attune/transformer';
+ * const rm = new RewardModel(gptConfig('test'));
+ * const heldOutRecords: PreferenceRecord[] = [{ prompt: [1, 2], chosen: [3, 4], rejected: [5] }, { prompt: [6], chosen: [7], rejected: [8, 9] }];
  * const result = await evaluateRewardModel(rm, heldOutRecords, { batchSize: 32 });
  * console.log(`accuracy ${result.accuracy.toFixed(3)}, ECE ${result.ece.toFixed(3)}`);
  * ```

@@ -11,7 +11,9 @@ import { softplus, type Tensor } from '@attune/tensor';
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
  * const options: BradleyTerryOptions = { margins: tensor([1, 0.5]), weights: tensor([1, 1]) };
+ * bradleyTerryLoss(tensor([2, 1]), tensor([0, 0]), options);
  * ```
  */
 export interface BradleyTerryOptions {
@@ -29,6 +31,7 @@ export interface BradleyTerryOptions {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
  * const loss = bradleyTerryLoss(tensor([2, 0]), tensor([0, 0])); // (softplus(−2) + softplus(0)) / 2 ≈ 0.4100
  * ```
  */
@@ -49,6 +52,9 @@ export function bradleyTerryLoss(chosenRewards: Tensor, rejectedRewards: Tensor,
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const rc = tensor([1.5, 0.2]); // rewards of the chosen responses
+ * const rr = tensor([0.5, -0.1]); // and of the rejected ones
  * const total = bradleyTerryLoss(rc, rr).add(rewardCenteringLoss(rc, rr, 0.01));
  * ```
  */
@@ -82,7 +88,11 @@ export function rankingComparisons(ranking: readonly number[]): Array<[number, n
  * @example
  * ```ts
  * checkRanking([1, 0, 2], 3, 'data.jsonl:4: ranking'); // ok
- * checkRanking([1, 1, 2], 3, 'data.jsonl:4: ranking'); // throws: … 1 appears twice
+ * try {
+ *   checkRanking([1, 1, 2], 3, 'data.jsonl:4: ranking');
+ * } catch (error) {
+ *   console.log((error as Error).message); // data.jsonl:4: ranking must be a permutation of 0..2: 1 appears twice in [1, 1, 2]
+ * }
  * ```
  */
 export function checkRanking(ranking: readonly number[], numResponses: number, where: string): void {

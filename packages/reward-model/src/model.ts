@@ -13,7 +13,10 @@ import { GPT, GPT2Body, ScalarHead, lastTokenIndices, positionIdsFromMask, valid
  *
  * @example
  * ```ts
+ * import { Generator } from '@attune/tensor';
+ * import { gptConfig } from '@attune/transformer';
  * const options: RewardModelOptions = { generator: new Generator(0), headStd: 0.02 };
+ * new RewardModel(gptConfig('test'), options);
  * ```
  */
 export interface RewardModelOptions {
@@ -30,7 +33,12 @@ export interface RewardModelOptions {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * import { gptConfig } from '@attune/transformer';
+ * const rm = new RewardModel(gptConfig('test'));
+ * const mask = tensor([[1, 1, 1, 0]], { dtype: 'int32' });
  * const options: RewardForwardOptions = { attentionMask: mask }; // positions from the mask
+ * rm.forward(tensor([[5, 6, 7, 0]], { dtype: 'int32' }), options);
  * ```
  */
 export interface RewardForwardOptions {
@@ -48,7 +56,11 @@ export interface RewardForwardOptions {
  *
  * @example
  * ```ts
+ * import { Generator, tensor } from '@attune/tensor';
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const sftModel = new GPT(gptConfig('test'), { generator: new Generator(0) });
  * const rm = RewardModel.fromGPT(sftModel, { generator: new Generator(0) });
+ * const idx = tensor([[5, 6, 7, 0], [5, 6, 7, 8]], { dtype: 'int32' });
  * const mask = tensor([[1, 1, 1, 0], [1, 1, 1, 1]], { dtype: 'int32' });
  * const rewards = rm.forward(idx, { attentionMask: mask }); // (2): scores at positions 2 and 3
  * ```

@@ -91,7 +91,10 @@ export function rewardNormalization(rawScores: ArrayLike<number>, options: Rewar
  *
  * @example
  * ```ts
- * const raw = await scoreSequences(rm, sftSamples); // prompt + SFT response, token ids
+ * import { gptConfig } from '@attune/transformer';
+ * const rm = new RewardModel(gptConfig('test'));
+ * const sftSamples = [[1, 2, 3, 4], [5, 6], [7, 8, 9]]; // prompt + SFT response, token ids
+ * const raw = await scoreSequences(rm, sftSamples);
  * setRewardNormalization(rm, raw); // rm.forward() now has mean 0, std 1 on those samples
  * ```
  */

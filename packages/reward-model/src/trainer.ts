@@ -113,7 +113,8 @@ export interface RewardTrainStats {
  *
  * @example
  * ```ts
- * const data: RewardTrainingData = { train: records.slice(0, 900), eval: records.slice(900) };
+ * const records: PreferenceRecord[] = Array.from({ length: 10 }, (_, i) => ({ prompt: [i], chosen: [1], rejected: [2] }));
+ * const data: RewardTrainingData = { train: records.slice(0, 9), eval: records.slice(9) };
  * ```
  */
 export interface RewardTrainingData {
@@ -149,7 +150,10 @@ export interface RewardTrainerHooks {
  *
  * @example
  * ```ts
- * const { globalStep, lastEval }: RewardTrainingResult = await trainRewardModel(rm, data);
+ * import { gptConfig } from '@attune/transformer';
+ * const rm = new RewardModel(gptConfig('test'));
+ * const data: RewardTrainingData = { train: [{ prompt: [1], chosen: [2], rejected: [3] }] };
+ * const { globalStep, lastEval }: RewardTrainingResult = await trainRewardModel(rm, data, { batchSize: 1 });
  * ```
  */
 export interface RewardTrainingResult {
@@ -187,8 +191,13 @@ interface RewardTrainerState {
  *
  * @example
  * ```ts
+ * import { Generator } from '@attune/tensor';
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const sft = new GPT(gptConfig('test'), { generator: new Generator(0) }); // in practice the SFT model
+ * const records: PreferenceRecord[] = Array.from({ length: 8 }, (_, i) => ({ prompt: [i + 1], chosen: [10], rejected: [20] }));
+ * const [train, heldOut] = [records.slice(0, 6), records.slice(6)];
  * const rm = RewardModel.fromGPT(sft, { generator: new Generator(0) });
- * await trainRewardModel(rm, { train, eval: heldOut }, { learningRate: 1e-5, batchSize: 32 }, {
+ * await trainRewardModel(rm, { train, eval: heldOut }, { learningRate: 1e-5, batchSize: 2 }, {
  *   onStep: (s) => console.log(s.step, s.loss),
  *   checkpointDir: 'runs/rm', checkpointEvery: 500, resume: true,
  * });
@@ -314,7 +323,12 @@ export async function trainRewardModel(
  *
  * @example
  * ```ts
- * resolveRewardTrainerConfig({ batchSize: 0 }); // throws: RewardTrainerConfig.batchSize must be an integer ≥ 1, got 0
+ * resolveRewardTrainerConfig({ batchSize: 8 }).batchSize; // 8
+ * try {
+ *   resolveRewardTrainerConfig({ batchSize: 0 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // RewardTrainerConfig.batchSize must be an integer ≥ 1, got 0
+ * }
  * ```
  */
 export function resolveRewardTrainerConfig(config: Partial<RewardTrainerConfig> = {}): RewardTrainerConfig {
