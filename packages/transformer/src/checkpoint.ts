@@ -37,8 +37,11 @@ export function isConv1DWeight(name: string): boolean {
  *
  * @example
  * ```ts
+ * import { dispose } from '@attune/tensor';
+ * import { saveFile } from '@attune/nn';
+ * const model = new GPT(gptConfig('test'));
  * const tensors = toHuggingFaceStateDict(model);
- * await saveFile('out/model.safetensors', tensors, { format: 'pt' });
+ * await saveFile('model.safetensors', tensors, { format: 'pt' });
  * dispose(Object.values(tensors));
  * ```
  */
@@ -78,7 +81,16 @@ function biasSize(model: GPT, name: string): number {
   return C;
 }
 
-/** Options of `loadHuggingFaceStateDict`. */
+/**
+ * Options of `loadHuggingFaceStateDict`.
+ *
+ * @example
+ * ```ts
+ * const source = toHuggingFaceStateDict(new GPT(gptConfig('test')));
+ * const options: LoadHuggingFaceOptions = { strict: true };
+ * loadHuggingFaceStateDict(new GPT(gptConfig('test')), source, options);
+ * ```
+ */
 export interface LoadHuggingFaceOptions {
   /** Require every parameter and no unknown tensor (default true); the mask buffers and a tied `lm_head.weight` are always accepted. */
   strict?: boolean;
@@ -93,7 +105,11 @@ export interface LoadHuggingFaceOptions {
  *
  * @example
  * ```ts
- * const { tensors } = await loadFile('gpt2/model.safetensors');
+ * import { dispose } from '@attune/tensor';
+ * import { loadFile, saveFile } from '@attune/nn';
+ * await saveFile('model.safetensors', toHuggingFaceStateDict(new GPT(gptConfig('test')))); // or GPT-2's model.safetensors
+ * const model = new GPT(gptConfig('test'));
+ * const { tensors } = await loadFile('model.safetensors');
  * loadHuggingFaceStateDict(model, tensors);
  * dispose(Object.values(tensors));
  * ```
@@ -135,7 +151,16 @@ export function loadHuggingFaceStateDict(model: GPT, tensors: Record<string, Ten
   }
 }
 
-/** Options of `loadPretrained`. */
+/**
+ * Options of `loadPretrained`.
+ *
+ * @example
+ * ```ts
+ * await savePretrained(new GPT(gptConfig('test')), 'runs/sft/final');
+ * const options: LoadPretrainedOptions = { dropout: 0, strict: true };
+ * await loadPretrained('runs/sft/final', options);
+ * ```
+ */
 export interface LoadPretrainedOptions extends LoadHuggingFaceOptions {
   /** Backend for the parameters; defaults to the active backend. */
   backend?: Backend;
@@ -143,7 +168,15 @@ export interface LoadPretrainedOptions extends LoadHuggingFaceOptions {
   dropout?: number;
 }
 
-/** A model loaded from a checkpoint directory, with its tokenizer when the directory has one. */
+/**
+ * A model loaded from a checkpoint directory, with its tokenizer when the directory has one.
+ *
+ * @example
+ * ```ts
+ * await savePretrained(new GPT(gptConfig('test')), 'runs/gpt');
+ * const { model, tokenizer, huggingFaceConfig }: Pretrained = await loadPretrained('runs/gpt');
+ * ```
+ */
 export interface Pretrained {
   model: GPT;
   /** The tokenizer from `tokenizer.json`, `vocab.json` + `merges.txt` or `attune_tokenizer.json`; null if none. */
@@ -160,7 +193,8 @@ export interface Pretrained {
  *
  * @example
  * ```ts
- * const { model, tokenizer } = await loadPretrained('gpt2');
+ * await savePretrained(new GPT(gptConfig('test')), 'gpt2-test'); // or a downloaded GPT-2 directory
+ * const { model, tokenizer } = await loadPretrained('gpt2-test');
  * model.eval();
  * ```
  */
@@ -190,7 +224,16 @@ export async function loadPretrained(directory: string, options: LoadPretrainedO
   return { model, tokenizer, huggingFaceConfig };
 }
 
-/** Options of `savePretrained`. */
+/**
+ * Options of `savePretrained`.
+ *
+ * @example
+ * ```ts
+ * const tokenizer = new ByteTokenizer();
+ * const options: SavePretrainedOptions = { tokenizer, extraFiles: { 'training_args.json': { lr: 3e-4 } } };
+ * await savePretrained(new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize })), 'runs/gpt', options);
+ * ```
+ */
 export interface SavePretrainedOptions {
   /** Tokenizer whose files are written alongside (and whose EOS id goes into config.json). */
   tokenizer?: Tokenizer | null;
@@ -206,6 +249,8 @@ export interface SavePretrainedOptions {
  *
  * @example
  * ```ts
+ * const tokenizer = new ByteTokenizer();
+ * const model = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
  * await savePretrained(model, 'runs/brown/checkpoint', { tokenizer });
  * ```
  */

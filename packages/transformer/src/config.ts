@@ -2,7 +2,15 @@
 // tiny presets for tests, validation that names the offending field, and the mapping to and from
 // Hugging Face's GPT2Config (`config.json`).
 
-/** Hyper-parameters of a GPT-2-style decoder (nanoGPT's `GPTConfig`, with Hugging Face's names alongside). */
+/**
+ * Hyper-parameters of a GPT-2-style decoder (nanoGPT's `GPTConfig`, with Hugging Face's names alongside).
+ *
+ * @example
+ * ```ts
+ * const config: GPTConfig = gptConfig('tiny', { dropout: 0.1 });
+ * config.nEmbd / config.nHead; // 32, the head size
+ * ```
+ */
 export interface GPTConfig {
   /** Number of transformer blocks (HF `n_layer`). */
   nLayer: number;
@@ -24,7 +32,15 @@ export interface GPTConfig {
   initializerRange: number;
 }
 
-/** Names of the built-in presets. */
+/**
+ * Names of the built-in presets.
+ *
+ * @example
+ * ```ts
+ * const preset: GPTPreset = 'tiny';
+ * gptConfig(preset).nLayer; // 4
+ * ```
+ */
 export type GPTPreset = 'gpt2' | 'gpt2-medium' | 'gpt2-large' | 'gpt2-xl' | 'tiny' | 'test';
 
 const GPT2_DEFAULTS = {
@@ -91,7 +107,12 @@ function definedOnly<T extends object>(value: T): Partial<T> {
  *
  * @example
  * ```ts
- * validateConfig({ ...GPT_PRESETS.tiny, nHead: 3 }); // throws: nEmbd (128) must be divisible by nHead (3)
+ * validateConfig({ ...GPT_PRESETS.tiny }); // ok
+ * try {
+ *   validateConfig({ ...GPT_PRESETS.tiny, nHead: 3 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // GPTConfig.nEmbd (128) must be divisible by nHead (3)
+ * }
  * ```
  */
 export function validateConfig(config: GPTConfig): void {
@@ -108,7 +129,16 @@ export function validateConfig(config: GPTConfig): void {
   if (!(config.initializerRange > 0)) throw new RangeError(`GPTConfig.initializerRange must be positive, got ${String(config.initializerRange)}`);
 }
 
-/** The subset of Hugging Face's `GPT2Config` (`config.json`) that this package reads and writes. */
+/**
+ * The subset of Hugging Face's `GPT2Config` (`config.json`) that this package reads and writes.
+ *
+ * @example
+ * ```ts
+ * const hf: HuggingFaceGPT2Config = toHuggingFaceConfig(gptConfig('test'));
+ * hf.n_embd; // 16
+ * fromHuggingFaceConfig(hf).nEmbd; // 16
+ * ```
+ */
 export interface HuggingFaceGPT2Config {
   model_type?: string;
   architectures?: string[];
@@ -143,7 +173,9 @@ const TANH_GELUS = new Set(['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast']);
  *
  * @example
  * ```ts
- * const config = fromHuggingFaceConfig(JSON.parse(await readFile('gpt2/config.json', 'utf8')));
+ * import { readFile, writeFile } from 'node:fs/promises';
+ * await writeFile('config.json', JSON.stringify(toHuggingFaceConfig(gptConfig('test')))); // or GPT-2's config.json
+ * const config = fromHuggingFaceConfig(JSON.parse(await readFile('config.json', 'utf8')));
  * ```
  */
 export function fromHuggingFaceConfig(hf: HuggingFaceGPT2Config, options: { dropout?: number } = {}): GPTConfig {
@@ -186,6 +218,9 @@ export function fromHuggingFaceConfig(hf: HuggingFaceGPT2Config, options: { drop
  *
  * @example
  * ```ts
+ * import { mkdir, writeFile } from 'node:fs/promises';
+ * const model = new GPT(gptConfig('test'));
+ * await mkdir('out', { recursive: true });
  * await writeFile('out/config.json', JSON.stringify(toHuggingFaceConfig(model.config), null, 2));
  * ```
  */

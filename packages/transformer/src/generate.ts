@@ -11,7 +11,16 @@ import { getDefaultGenerator, Generator, narrow, noGrad, tensor, tidy, type Tens
 import { KVCache } from './kv-cache.js';
 import type { GPT } from './model.js';
 
-/** Options of `generate`. */
+/**
+ * Options of `generate`.
+ *
+ * @example
+ * ```ts
+ * const model = new GPT(gptConfig('test'));
+ * const options: GenerateOptions = { maxNewTokens: 4, temperature: 1, topK: 10 };
+ * await generate(model, [[1, 2, 3]], options);
+ * ```
+ */
 export interface GenerateOptions {
   /** Tokens to generate per sequence at most (N). */
   maxNewTokens: number;
@@ -35,7 +44,16 @@ export interface GenerateOptions {
   useCache?: boolean;
 }
 
-/** What `generate` returns; tensors are on the model's backend and owned by the caller. */
+/**
+ * What `generate` returns; tensors are on the model's backend and owned by the caller.
+ *
+ * @example
+ * ```ts
+ * const model = new GPT(gptConfig('test'));
+ * const { tokens, responses, logProbs }: GenerateOutput = await generate(model, [[1, 2], [3]], { maxNewTokens: 3 });
+ * tokens.length; // 2: one list of new token ids per prompt
+ * ```
+ */
 export interface GenerateOutput {
   /** (B, P + N) int32: prompts left-padded to P, then the generated tokens (padding after EOS). */
   sequences: Tensor;
@@ -61,8 +79,10 @@ export interface GenerateOutput {
  *
  * @example
  * ```ts
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const model = new GPT(gptConfig('tiny', { vocabSize: tokenizer.vocabSize }));
  * const out = await generate(model, [tokenizer.encode('The'), tokenizer.encode('It was')], {
- *   maxNewTokens: 20, temperature: 0.8, topK: 40, eosTokenId: tokenizer.eosTokenId, seed: 1,
+ *   maxNewTokens: 20, temperature: 0.8, topK: 40, eosTokenId: tokenizer.eosTokenId,
  * });
  * out.tokens.map((t) => tokenizer.decode(t));
  * out.logProbs; // (2, 20), for PPO

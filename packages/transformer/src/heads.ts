@@ -4,7 +4,16 @@
 import { arange, argmax, gather, linear, mul, reshape, toDtype, zeros, type Backend, type Generator, type Tensor } from '@attune/tensor';
 import { init, Module } from '@attune/nn';
 
-/** Options of `ScalarHead`. */
+/**
+ * Options of `ScalarHead`.
+ *
+ * @example
+ * ```ts
+ * import { Generator } from '@attune/tensor';
+ * const options: ScalarHeadOptions = { std: 0, generator: new Generator(0) };
+ * new ScalarHead(16, options);
+ * ```
+ */
 export interface ScalarHeadOptions {
   /** Learn a bias (default true, as TRL's value head); false matches Hugging Face's GPT2ForSequenceClassification `score`. */
   bias?: boolean;
@@ -23,6 +32,10 @@ export interface ScalarHeadOptions {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const model = new GPT(gptConfig('test'));
+ * const idx = tensor([[5, 6, 7, 0]], { dtype: 'int32' });
+ * const attentionMask = tensor([[1, 1, 1, 0]], { dtype: 'int32' });
  * const head = new ScalarHead(model.config.nEmbd);
  * const hidden = model.forwardHidden(idx, { attentionMask }); // (B, T, C)
  * const values = head.forward(hidden); // (B, T): a value per position
@@ -64,6 +77,7 @@ export class ScalarHead extends Module<[Tensor, Tensor?], Tensor> {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
  * lastTokenIndices(tensor([[0, 1, 1], [1, 1, 0]])); // int32 [2, 1]
  * ```
  */

@@ -11,6 +11,10 @@ import { cat, keep, type Tensor } from '@attune/tensor';
  *
  * @example
  * ```ts
+ * import { noGrad, tensor, tidy } from '@attune/tensor';
+ * const model = new GPT(gptConfig('test'));
+ * const prompt = tensor([[1, 2, 3]], { dtype: 'int32' });
+ * const nextToken = tensor([[4]], { dtype: 'int32' });
  * const cache = new KVCache(model.config.nLayer);
  * noGrad(() => tidy(() => model.forward(prompt, { cache })));   // prefill: cache.length = T
  * noGrad(() => tidy(() => model.forward(nextToken, { cache }))); // one step: cache.length = T + 1

@@ -37,7 +37,16 @@ import { Dropout, Embedding, init, LayerNorm, Linear, Module } from '@attune/nn'
 import { validateConfig, type GPTConfig } from './config.js';
 import type { KVCache } from './kv-cache.js';
 
-/** Options of the `GPT` constructor. */
+/**
+ * Options of the `GPT` constructor.
+ *
+ * @example
+ * ```ts
+ * import { Generator } from '@attune/tensor';
+ * const options: GPTOptions = { generator: new Generator(0) };
+ * new GPT(gptConfig('test'), options);
+ * ```
+ */
 export interface GPTOptions {
   /** Generator for the initial weights; defaults to the global one seeded by `manualSeed`. */
   generator?: Generator;
@@ -48,6 +57,14 @@ export interface GPTOptions {
 /**
  * What every block of one forward pass shares: the additive attention mask and the KV cache.
  * Built once per forward by `GPT.forwardHidden`.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@attune/tensor';
+ * const block = new Block(gptConfig('test'));
+ * const context: AttentionContext = { maskBias: null, cache: null, layer: 0 }; // plain causal attention
+ * block.forward(randn([2, 4, 16]), context); // (B, T, C)
+ * ```
  */
 export interface AttentionContext {
   /**
@@ -148,6 +165,7 @@ export class CausalSelfAttention extends Module<[Tensor, AttentionContext], Tens
  *
  * @example
  * ```ts
+ * import { randn } from '@attune/tensor';
  * new MLP(gptConfig('tiny')).forward(randn([2, 8, 128])); // shape [2, 8, 128]
  * ```
  */
@@ -209,6 +227,7 @@ export class Block extends Module<[Tensor, AttentionContext], Tensor> {
  *
  * @example
  * ```ts
+ * const model = new GPT(gptConfig('test'));
  * model.transformer.h.blocks.length; // nLayer
  * ```
  */
@@ -237,7 +256,9 @@ export class BlockList extends Module<[Tensor, AttentionContext], Tensor> {
  *
  * @example
  * ```ts
- * model.transformer.wte.weight.shape; // [vocabSize, nEmbd]
+ * const model = new GPT(gptConfig('test'));
+ * const body: GPT2Body = model.transformer;
+ * body.wte.weight.shape; // [vocabSize, nEmbd]
  * ```
  */
 export class GPT2Body extends Module<never[], unknown> {
@@ -260,7 +281,17 @@ export class GPT2Body extends Module<never[], unknown> {
   }
 }
 
-/** Options of `GPT.forward` and `GPT.forwardHidden`. */
+/**
+ * Options of `GPT.forward` and `GPT.forwardHidden`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const model = new GPT(gptConfig('test'));
+ * const options: ForwardOptions = { attentionMask: tensor([[0, 1, 1]], { dtype: 'int32' }) }; // left padding
+ * model.forward(tensor([[0, 5, 6]], { dtype: 'int32' }), options);
+ * ```
+ */
 export interface ForwardOptions {
   /**
    * (B, S) mask of the keys, 1 (or true) for real tokens and 0 for padding, S = cached length + T.
@@ -286,6 +317,7 @@ export interface ForwardOptions {
  *
  * @example
  * ```ts
+ * import { manualSeed, tensor } from '@attune/tensor';
  * manualSeed(0);
  * const model = new GPT(gptConfig('tiny'));
  * const logits = model.forward(tensor([[1, 2, 3]], { dtype: 'int32' })); // (1, 3, 256)
@@ -430,7 +462,11 @@ function paddedCausalBias(attentionMask: Tensor, B: number, T: number, past: num
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const model = new GPT(gptConfig('test'));
  * positionIdsFromMask(tensor([[0, 0, 1, 1], [1, 1, 1, 1]])); // int32 [[0, 0, 0, 1], [0, 1, 2, 3]]
+ * const idx = tensor([[0, 0, 5, 6], [1, 2, 3, 4]], { dtype: 'int32' });
+ * const mask = tensor([[0, 0, 1, 1], [1, 1, 1, 1]], { dtype: 'int32' });
  * const hidden = model.forwardHidden(idx, { attentionMask: mask, positionIds: positionIdsFromMask(mask) });
  * ```
  */

@@ -18,12 +18,23 @@ import { Tokenizer as HuggingFaceTokenizer } from '@huggingface/tokenizers';
  *
  * @example
  * ```ts
+ * // not run: needs GPT-2's tokenizer files downloaded into gpt2/
+ * const tokenizer = await GPT2Tokenizer.fromDirectory('gpt2');
+ * const [a, b] = ['First document.', 'Second document.'];
  * tokenizer.encode(`${a}${GPT2_EOS_TOKEN}${b}`); // one id (50256) between the documents
  * ```
  */
 export const GPT2_EOS_TOKEN = '<|endoftext|>';
 
-/** What generation, training and checkpoints need from a tokenizer. */
+/**
+ * What generation, training and checkpoints need from a tokenizer.
+ *
+ * @example
+ * ```ts
+ * const tokenizer: Tokenizer = CharTokenizer.fromText('hello world');
+ * tokenizer.decode(tokenizer.encode('hello')); // 'hello'
+ * ```
+ */
 export interface Tokenizer {
   /** Number of token ids (the model's `vocabSize` must be at least this). */
   readonly vocabSize: number;
@@ -39,7 +50,17 @@ export interface Tokenizer {
   files(): Record<string, string>;
 }
 
-/** Options of `GPT2Tokenizer` factories. */
+/**
+ * Options of `GPT2Tokenizer` factories.
+ *
+ * @example
+ * ```ts
+ * const vocab = { h: 0, i: 1, hi: 2, '<|endoftext|>': 3 };
+ * const options: GPT2TokenizerOptions = { tokenizerConfig: { model_max_length: 1024 } };
+ * const tokenizer = GPT2Tokenizer.fromVocabAndMerges(vocab, [['h', 'i']], options);
+ * tokenizer.encode('hi'); // [2]
+ * ```
+ */
 export interface GPT2TokenizerOptions {
   /** The `tokenizer_config.json` object, if the directory has one. */
   tokenizerConfig?: Record<string, unknown>;
@@ -52,6 +73,7 @@ export interface GPT2TokenizerOptions {
  *
  * @example
  * ```ts
+ * // not run: needs GPT-2's tokenizer files downloaded into gpt2/
  * const tokenizer = await GPT2Tokenizer.fromDirectory('gpt2');
  * tokenizer.encode('Hello world'); // [15496, 995]
  * tokenizer.decode([15496, 995]); // 'Hello world'
@@ -192,7 +214,15 @@ function gpt2TokenizerJson(vocab: Record<string, number>, merges: [string, strin
   };
 }
 
-/** Options of `ByteTokenizer`. */
+/**
+ * Options of `ByteTokenizer`.
+ *
+ * @example
+ * ```ts
+ * const options: ByteTokenizerOptions = { eos: true };
+ * new ByteTokenizer(options).vocabSize; // 257
+ * ```
+ */
 export interface ByteTokenizerOptions {
   /** Add an end-of-text token with id 256 (vocabulary 257); without it the vocabulary is the 256 byte values. */
   eos?: boolean;

@@ -4,7 +4,17 @@
 
 import { crossEntropy, reshape, tensor, tidy, where, ne, type Backend, type Generator, type Tensor } from '@attune/tensor';
 
-/** Options of `lmLoss`. */
+/**
+ * Options of `lmLoss`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const logits = new GPT(gptConfig('test')).forward(tensor([[1, 2, 3]], { dtype: 'int32' }));
+ * const options: LmLossOptions = { ignoreIndex: -100 };
+ * lmLoss(logits, tensor([[2, 3, -100]], { dtype: 'int32' }), options); // the last position does not count
+ * ```
+ */
 export interface LmLossOptions {
   /** (B, T): 1/true where the target counts, 0/false where it does not (prompt tokens, padding). */
   lossMask?: Tensor | null;
@@ -20,6 +30,11 @@ export interface LmLossOptions {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const model = new GPT(gptConfig('test'));
+ * const inputs = tensor([[1, 2, 3, 4]], { dtype: 'int32' });
+ * const targets = tensor([[2, 3, 4, 5]], { dtype: 'int32' });
+ * const lossMask = tensor([[0, 0, 1, 1]]); // train on the answer tokens only
  * const loss = lmLoss(model.forward(inputs), targets, { lossMask }); // scalar
  * loss.backward();
  * ```
@@ -43,7 +58,16 @@ export function lmLoss(logits: Tensor, targets: Tensor, options: LmLossOptions =
   return crossEntropy(reshape(logits, [B * T, V]), flatTargets, { ignoreIndex }); // (B, T, V) → (B·T, V)
 }
 
-/** One batch of inputs and next-token targets. */
+/**
+ * One batch of inputs and next-token targets.
+ *
+ * @example
+ * ```ts
+ * import { Generator } from '@attune/tensor';
+ * const tokens = Int32Array.from({ length: 100 }, (_, i) => i % 37);
+ * const { inputs, targets }: TokenBatch = sampleBatch(tokens, 4, 8, new Generator(0)); // (4, 8) each
+ * ```
+ */
 export interface TokenBatch {
   /** (B, T) int32 token ids. */
   inputs: Tensor;
@@ -57,7 +81,9 @@ export interface TokenBatch {
  *
  * @example
  * ```ts
- * const { inputs, targets } = sampleBatch(trainTokens, 8, 128, generator);
+ * import { Generator } from '@attune/tensor';
+ * const trainTokens = Int32Array.from({ length: 1000 }, (_, i) => i % 256);
+ * const { inputs, targets } = sampleBatch(trainTokens, 8, 128, new Generator(0));
  * ```
  */
 export function sampleBatch(tokens: ArrayLike<number>, batchSize: number, blockSize: number, generator: Generator, options: { backend?: Backend } = {}): TokenBatch {
@@ -79,14 +105,30 @@ export function sampleBatch(tokens: ArrayLike<number>, batchSize: number, blockS
   };
 }
 
-/** A sequence to pack, with an optional per-token loss mask (1 = train on this token). */
+/**
+ * A sequence to pack, with an optional per-token loss mask (1 = train on this token).
+ *
+ * @example
+ * ```ts
+ * const sequence: PackableSequence = { tokens: [72, 105, 32, 111, 107], lossMask: [0, 0, 1, 1, 1] };
+ * packSequences([sequence], 8);
+ * ```
+ */
 export interface PackableSequence {
   tokens: readonly number[];
   /** Same length as `tokens`; default all ones. */
   lossMask?: readonly number[];
 }
 
-/** Sequences packed into rows of exactly `blockSize` tokens. */
+/**
+ * Sequences packed into rows of exactly `blockSize` tokens.
+ *
+ * @example
+ * ```ts
+ * const { rows, inputs, targets, lossMask }: PackedSequences = packSequences([[1, 2, 3], [4, 5]], 4, { separatorTokenId: 0 });
+ * rows; // 2
+ * ```
+ */
 export interface PackedSequences {
   /** Number of rows N. */
   rows: number;
@@ -109,7 +151,10 @@ export interface PackedSequences {
  *
  * @example
  * ```ts
- * const packed = packSequences([{ tokens: prompt.concat(answer), lossMask: prompt.map(() => 0).concat(answer.map(() => 1)) }], 128, { separatorTokenId: eos });
+ * const eos = 256;
+ * const prompt = [72, 105, 58];  // 'Hi:'
+ * const answer = [32, 111, 107]; // ' ok'
+ * const packed = packSequences([{ tokens: prompt.concat(answer), lossMask: prompt.map(() => 0).concat(answer.map(() => 1)) }], 16, { separatorTokenId: eos });
  * ```
  */
 export function packSequences(sequences: readonly (PackableSequence | readonly number[])[], blockSize: number, options: { separatorTokenId?: number | null } = {}): PackedSequences {
@@ -159,6 +204,14 @@ function isTokenArray(entry: PackableSequence | readonly number[]): entry is rea
  *
  * @example
  * ```ts
+ * import { Generator } from '@attune/tensor';
+ * import { AdamW, clipGradNorm } from '@attune/nn';
+ * const model = new GPT(gptConfig('test'));
+ * const optimizer = new AdamW(model.parameters(), { lr: 1e-3 });
+ * const tokens = Int32Array.from({ length: 200 }, (_, i) => i % 37);
+ * const batches = Array.from({ length: 4 }, () => sampleBatch(tokens, 2, 8, new Generator(0)));
+ * const inputs = batches.map((b) => b.inputs);
+ * const targets = batches.map((b) => b.targets);
  * optimizer.zeroGrad();
  * const loss = await accumulateGradients(4, (i) => lmLoss(model.forward(inputs[i]), targets[i]));
  * clipGradNorm(model.parameters(), 1);
