@@ -4,7 +4,18 @@
 import { div, gather, logSoftmax, mul, narrow, neg, reshape, softmax, sum, type Tensor } from '@attune/tensor';
 import { positionIdsFromMask, type GPT } from '@attune/transformer';
 
-/** Options of `responseLogProbs`. */
+/**
+ * Options of `responseLogProbs`.
+ *
+ * @example
+ * ```ts
+ * import { GPT, generate, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const out = await generate(policy, [[1, 2, 3]], { maxNewTokens: 4, temperature: 0.7 });
+ * const options: ResponseLogProbsOptions = { temperature: 0.7 }; // the sampling temperature
+ * responseLogProbs(policy, out.sequences, out.attentionMask, out.promptLength, options);
+ * ```
+ */
 export interface ResponseLogProbsOptions {
   /**
    * Divide the logits by this before the softmax (default 1). Use the sampling temperature, so the
@@ -13,7 +24,18 @@ export interface ResponseLogProbsOptions {
   temperature?: number;
 }
 
-/** What `responseLogProbs` returns; both tensors carry gradients when the model's parameters do. */
+/**
+ * What `responseLogProbs` returns; both tensors carry gradients when the model's parameters do.
+ *
+ * @example
+ * ```ts
+ * import { GPT, generate, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const out = await generate(policy, [[1, 2, 3]], { maxNewTokens: 4 });
+ * const { logProbs, logits }: ResponseLogProbs = responseLogProbs(policy, out.sequences, out.attentionMask, out.promptLength);
+ * logProbs.shape; // [1, 4]
+ * ```
+ */
 export interface ResponseLogProbs {
   /** (B, N): log π(response token i | prompt, tokens before i). Masked positions hold whatever the padding token scores. */
   logProbs: Tensor;
@@ -29,7 +51,11 @@ export interface ResponseLogProbs {
  *
  * @example
  * ```ts
- * const out = await generate(policy, prompts, { maxNewTokens: 16, eosTokenId, seed: 0 });
+ * import { GPT, generate, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const prompts = [[1, 2, 3]];
+ * const eosTokenId = 0;
+ * const out = await generate(policy, prompts, { maxNewTokens: 8, eosTokenId });
  * const { logProbs, logits } = responseLogProbs(policy, out.sequences, out.attentionMask, out.promptLength);
  * // logProbs ≈ out.logProbs where out.responseMask is 1
  * ```
@@ -62,7 +88,10 @@ export function responseLogProbs(model: GPT, sequences: Tensor, attentionMask: T
  *
  * @example
  * ```ts
- * const { logits } = responseLogProbs(policy, sequences, attentionMask, P);
+ * import { GPT, generate, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const out = await generate(policy, [[1, 2, 3]], { maxNewTokens: 4 });
+ * const { logits } = responseLogProbs(policy, out.sequences, out.attentionMask, out.promptLength);
  * const entropy = entropyFromLogits(logits); // (B, N)
  * ```
  */

@@ -93,8 +93,15 @@ function stringField(record: Record<string, unknown>, field: string, where: Json
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { readJsonl } from '@attune/reward-model';
+ * writeFileSync('sft.jsonl', '{"prompt": "Q:", "completion": " A"}\n');
  * for await (const record of readJsonl('sft.jsonl', parseSFTRecord)) console.log(record.completion);
- * parseSFTRecord({ prompt: 1 }, { file: 'sft.jsonl', line: 3 }); // throws 'sft.jsonl:3: field "prompt" must be a string, got 1'
+ * try {
+ *   parseSFTRecord({ prompt: 1 }, { file: 'sft.jsonl', line: 3 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // sft.jsonl:3: field "prompt" must be a string, got 1
+ * }
  * ```
  */
 export function parseSFTRecord(value: unknown, where: JsonlLocation): SFTRecord {
@@ -107,6 +114,9 @@ export function parseSFTRecord(value: unknown, where: JsonlLocation): SFTRecord 
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { readJsonl } from '@attune/reward-model';
+ * writeFileSync('prompts.jsonl', '{"prompt": "Q: 2+2?"}\n');
  * for await (const { prompt } of readJsonl('prompts.jsonl', parsePromptRecord)) console.log(prompt);
  * ```
  */
@@ -120,6 +130,10 @@ export function parsePromptRecord(value: unknown, where: JsonlLocation): PromptR
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { readJsonl } from '@attune/reward-model';
+ * writeFileSync('tldr.jsonl', '{"subreddit": "cats", "title": "Hi", "post": "Cat.", "summary": " ok"}\n');
+ * const examples: SFTRecord[] = [];
  * for await (const post of readJsonl('tldr.jsonl', parseTLDRPost)) examples.push(tldrToSFT(post));
  * ```
  */
@@ -163,6 +177,9 @@ export function tldrToSFT(post: TLDRPost): SFTRecord {
  *
  * @example
  * ```ts
+ * import { ByteTokenizer } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const posts: TLDRPost[] = [{ subreddit: 'cats', title: 'Hi', post: 'Cat.' }];
  * const prompts = posts.map((post) => encodePrompt(tldrToPrompt(post), tokenizer));
  * ```
  */
@@ -175,6 +192,9 @@ export function tldrToPrompt(post: TLDRPost): PromptRecord {
  *
  * @example
  * ```ts
+ * import { ByteTokenizer } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const record: SFTRecord = { prompt: 'Q:', completion: ' A' };
  * encodeSFT(record, tokenizer, { appendEos: false } satisfies EncodeSFTOptions);
  * ```
  */
@@ -189,6 +209,7 @@ export interface EncodeSFTOptions {
  *
  * @example
  * ```ts
+ * import { CharTokenizer } from '@attune/transformer';
  * const tokenizer = new CharTokenizer([...'abc :'], { eos: true });
  * encodeSFT({ prompt: 'a:', completion: ' b' }, tokenizer); // { prompt: [0, 4], completion: [3, 1, 5] } (5 = EOS)
  * ```
@@ -209,6 +230,9 @@ export function encodeSFT(record: SFTRecord, tokenizer: Tokenizer, options: Enco
  *
  * @example
  * ```ts
+ * import { ByteTokenizer } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const records: PromptRecord[] = [{ prompt: 'Q: 2+2?' }, { prompt: 'Q: 3+3?' }];
  * const prompts = records.map((record) => encodePrompt(record, tokenizer));
  * ```
  */
@@ -225,6 +249,10 @@ export function encodePrompt(record: PromptRecord, tokenizer: Tokenizer): number
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { ByteTokenizer } from '@attune/transformer';
+ * writeFileSync('tldr.jsonl', '{"subreddit": "cats", "title": "Hi", "post": "Cat.", "summary": " ok"}\n');
+ * const tokenizer = new ByteTokenizer({ eos: true });
  * await loadSFTExamples('tldr.jsonl', tokenizer, { format: 'tldr' } satisfies SFTFileOptions);
  * ```
  */
@@ -238,6 +266,10 @@ export interface SFTFileOptions {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { ByteTokenizer } from '@attune/transformer';
+ * writeFileSync('tldr.jsonl', '{"subreddit": "cats", "title": "Hi", "post": "Cat."}\n');
+ * const tokenizer = new ByteTokenizer({ eos: true });
  * await loadPrompts('tldr.jsonl', tokenizer, { format: 'tldr' } satisfies PromptFileOptions);
  * ```
  */
@@ -263,7 +295,9 @@ function parseTLDRForSFT(value: unknown, where: JsonlLocation): SFTRecord {
  *
  * @example
  * ```ts
- * for await (const { prompt, completion } of readSFTRecords('data/sft.jsonl')) console.log(prompt, completion);
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('sft.jsonl', '{"prompt": "Q:", "completion": " A"}\n');
+ * for await (const { prompt, completion } of readSFTRecords('sft.jsonl')) console.log(prompt, completion);
  * ```
  */
 export function readSFTRecords(path: string, options: SFTFileOptions = {}): AsyncGenerator<SFTRecord> {
@@ -277,7 +311,9 @@ export function readSFTRecords(path: string, options: SFTFileOptions = {}): Asyn
  *
  * @example
  * ```ts
- * for await (const { prompt } of readPromptRecords('data/prompts.jsonl')) console.log(prompt);
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('prompts.jsonl', '{"prompt": "Q: 2+2?"}\n');
+ * for await (const { prompt } of readPromptRecords('prompts.jsonl')) console.log(prompt);
  * ```
  */
 export function readPromptRecords(path: string, options: PromptFileOptions = {}): AsyncGenerator<PromptRecord> {
@@ -292,8 +328,13 @@ export function readPromptRecords(path: string, options: PromptFileOptions = {})
  *
  * @example
  * ```ts
- * const examples = await loadSFTExamples('data/tldr-sft.jsonl', tokenizer, { format: 'tldr' });
- * await trainSFT(model, examples, { learningRate: 1e-4 });
+ * import { writeFileSync } from 'node:fs';
+ * import { ByteTokenizer, GPT, gptConfig } from '@attune/transformer';
+ * writeFileSync('tldr-sft.jsonl', '{"subreddit": "cats", "title": "Hi", "post": "Cat.", "summary": " ok"}\n'.repeat(4));
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const model = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const examples = await loadSFTExamples('tldr-sft.jsonl', tokenizer, { format: 'tldr' });
+ * await trainSFT(model, examples, { learningRate: 1e-4, batchSize: 1 });
  * ```
  */
 export async function loadSFTExamples(path: string, tokenizer: Tokenizer, options: SFTFileOptions & EncodeSFTOptions & { limit?: number } = {}): Promise<SFTExample[]> {
@@ -313,7 +354,11 @@ export async function loadSFTExamples(path: string, tokenizer: Tokenizer, option
  *
  * @example
  * ```ts
- * const prompts = await loadPrompts('data/prompts.jsonl', tokenizer);
+ * import { writeFileSync } from 'node:fs';
+ * import { ByteTokenizer } from '@attune/transformer';
+ * writeFileSync('prompts.jsonl', '{"prompt": "Q: 2+2?"}\n{"prompt": "Q: 3+3?"}\n');
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const prompts = await loadPrompts('prompts.jsonl', tokenizer);
  * ```
  */
 export async function loadPrompts(path: string, tokenizer: Tokenizer, options: PromptFileOptions & { limit?: number } = {}): Promise<number[][]> {

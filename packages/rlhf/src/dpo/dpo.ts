@@ -66,6 +66,8 @@ import {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const [pc, pr, rc, rr] = [tensor([-5]), tensor([-7]), tensor([-6]), tensor([-6])];
  * dpoLoss(pc, pr, rc, rr, { beta: 0.5, labelSmoothing: 0.1 } satisfies DPOLossOptions);
  * ```
  */
@@ -81,6 +83,8 @@ export interface DPOLossOptions {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const [pc, pr, rc, rr] = [tensor([-5]), tensor([-7]), tensor([-6]), tensor([-6])];
  * const { loss, rewardAccuracy }: DPOLossOutput = dpoLoss(pc, pr, rc, rr);
  * ```
  */
@@ -106,9 +110,14 @@ export interface DPOLossOutput {
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * const policyChosen = tensor([-5, -6], { requiresGrad: true });    // sequence log-probs, (B)
+ * const policyRejected = tensor([-7, -5], { requiresGrad: true });
+ * const referenceChosen = tensor([-6, -6]);
+ * const referenceRejected = tensor([-6, -6]);
  * const out = dpoLoss(policyChosen, policyRejected, referenceChosen, referenceRejected, { beta: 0.1 });
  * out.loss.backward();
- * await out.rewardAccuracy.item(); // 0.75
+ * await out.rewardAccuracy.item(); // 0.5
  * ```
  */
 export function dpoLoss(policyChosenLogps: Tensor, policyRejectedLogps: Tensor, referenceChosenLogps: Tensor, referenceRejectedLogps: Tensor, options: DPOLossOptions = {}): DPOLossOutput {
@@ -157,6 +166,7 @@ export interface PreferenceBatchOptions {
  *
  * @example
  * ```ts
+ * const pairs: PreferencePair[] = [{ prompt: [1, 2], chosen: [3], rejected: [4, 5] }];
  * const batch: PreferenceBatch = preferenceBatch(pairs, { maxPromptLength: 64, maxResponseLength: 64, padTokenId: 0 });
  * ```
  */
@@ -216,6 +226,10 @@ export function preferenceBatch(pairs: readonly PreferencePair[], options: Prefe
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const pairs: PreferencePair[] = [{ prompt: [1, 2], chosen: [3], rejected: [4] }];
+ * const options: PreferenceBatchOptions = { maxPromptLength: 8, maxResponseLength: 8, padTokenId: 0 };
  * const logps = sequenceLogProbs(policy, preferenceBatch(pairs, options)); // (2B): chosen, then rejected
  * ```
  */
@@ -230,6 +244,10 @@ export function sequenceLogProbs(model: GPT, batch: PreferenceBatch): Tensor {
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const sftModel = new GPT(gptConfig('test'));
+ * const pairs: PreferencePair[] = [{ prompt: [1, 2], chosen: [3], rejected: [4] }];
+ * const options: PreferenceBatchOptions = { maxPromptLength: 8, maxResponseLength: 8, padTokenId: 0 };
  * const cached: ReferenceLogProbs = await referenceLogProbs(sftModel, pairs, options);
  * ```
  */
@@ -247,7 +265,12 @@ export interface ReferenceLogProbs {
  *
  * @example
  * ```ts
- * const cached = await referenceLogProbs(sftModel, pairs, { maxPromptLength: 64, maxResponseLength: 64, padTokenId: 0 });
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const sftModel = new GPT(gptConfig('test'));
+ * const policy = new GPT(gptConfig('test'));
+ * const pairs: PreferencePair[] = [{ prompt: [1, 2], chosen: [3], rejected: [4] }];
+ * const config: Partial<DPOConfig> = { batchSize: 1, gradientAccumulationSteps: 1 };
+ * const cached = await referenceLogProbs(sftModel, pairs, { maxPromptLength: 8, maxResponseLength: 8, padTokenId: 0 });
  * await trainDPO(policy, cached, pairs, config);
  * ```
  */
@@ -333,7 +356,11 @@ export interface DPOConfig {
  *
  * @example
  * ```ts
- * await trainDPO(policy, reference, pairs, { ...dpoDefaults, beta: 0.5 });
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const reference = new GPT(gptConfig('test'));
+ * const pairs: PreferencePair[] = [{ prompt: [1, 2], chosen: [3], rejected: [4] }, { prompt: [5], chosen: [6, 7], rejected: [8] }];
+ * await trainDPO(policy, reference, pairs, { ...dpoDefaults, beta: 0.5, batchSize: 2, gradientAccumulationSteps: 1 });
  * ```
  */
 export const dpoDefaults: Readonly<DPOConfig> = Object.freeze({
@@ -365,7 +392,12 @@ export const dpoDefaults: Readonly<DPOConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * resolveDPOConfig({ beta: 0 }); // throws 'DPOConfig.beta must be a number in (0, Infinity], got 0'
+ * resolveDPOConfig({ beta: 0.1 }).beta; // 0.1
+ * try {
+ *   resolveDPOConfig({ beta: 0 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // DPOConfig.beta must be a number in (0, Infinity], got 0
+ * }
  * ```
  */
 export function resolveDPOConfig(config: Partial<DPOConfig> = {}): DPOConfig {
@@ -423,6 +455,7 @@ export interface DPOMetrics {
  *
  * @example
  * ```ts
+ * const bar = { update: (step: number, fields: Record<string, number>) => console.log(step, fields) }; // e.g. a progress bar
  * const onStep = (m: DPOStepMetrics) => bar.update(m.step, { acc: m.rewardAccuracy });
  * ```
  */
@@ -463,6 +496,7 @@ export type DPOHooks = TrainingHooks<DPOStepMetrics, DPOEvalMetrics>;
  *
  * @example
  * ```ts
+ * const pairs: PreferencePair[] = Array.from({ length: 300 }, (_, i) => ({ prompt: [i % 7 + 1], chosen: [10], rejected: [20] }));
  * const data: DPOData = { train: pairs.slice(200), validation: pairs.slice(0, 200) };
  * ```
  */
@@ -473,7 +507,12 @@ export type DPOData = readonly PreferencePair[] | { train: readonly PreferencePa
  *
  * @example
  * ```ts
- * const { metrics, validation } = await trainDPO(policy, reference, data, config);
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const reference = new GPT(gptConfig('test'));
+ * const data: DPOData = { train: [{ prompt: [1], chosen: [2], rejected: [3] }], validation: [{ prompt: [4], chosen: [5], rejected: [6] }] };
+ * const config: Partial<DPOConfig> = { batchSize: 1, gradientAccumulationSteps: 1 };
+ * const { metrics, validation }: DPOResult = await trainDPO(policy, reference, data, config);
  * ```
  */
 export interface DPOResult {
@@ -529,10 +568,14 @@ function metricsOf(values: Float64Array): DPOMetrics {
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig, loadPretrained, savePretrained } from '@attune/transformer';
+ * await savePretrained(new GPT(gptConfig('test')), 'runs/sft/model'); // in practice the SFT run's output
  * const { model: reference } = await loadPretrained('runs/sft/model'); // frozen copy of the SFT policy
  * const { model: policy } = await loadPretrained('runs/sft/model');
+ * const pairs: PreferencePair[] = [{ prompt: [1, 2], chosen: [3], rejected: [4] }, { prompt: [5], chosen: [6], rejected: [7, 8] }];
+ * const heldOut: PreferencePair[] = [{ prompt: [9], chosen: [10], rejected: [11] }];
  * const result = await trainDPO(policy, reference, { train: pairs, validation: heldOut },
- *   { beta: 0.1, learningRate: 5e-6, batchSize: 4, gradientAccumulationSteps: 16 },
+ *   { beta: 0.1, learningRate: 5e-6, batchSize: 1, gradientAccumulationSteps: 2 },
  *   { onStep: (m) => console.log(m.step, m.loss, m.rewardAccuracy), checkpointDir: 'runs/dpo', resume: true });
  * ```
  */

@@ -12,6 +12,8 @@ import type { KlEstimator } from '@attune/ppo';
  *
  * @example
  * ```ts
+ * import { ByteTokenizer } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
  * const config: Partial<PPOLMConfig> = { eosTokenId: tokenizer.eosTokenId, maxNewTokens: 24, initKlCoef: 0.15 };
  * ```
  */
@@ -152,7 +154,11 @@ function describe(value: unknown): string {
  * @example
  * ```ts
  * resolvePPOLMConfig({ lam: 0.95, cliprange: 0.1 });
- * resolvePPOLMConfig({ cliprange: -1 }); // throws: PPOLMConfig.cliprange must be a number in (0, 10], got -1
+ * try {
+ *   resolvePPOLMConfig({ cliprange: -1 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // PPOLMConfig.cliprange must be a number in (0, 10], got -1
+ * }
  * ```
  */
 export function resolvePPOLMConfig(config: Partial<PPOLMConfig> = {}): PPOLMConfig {

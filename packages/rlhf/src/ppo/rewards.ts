@@ -13,6 +13,10 @@ import { computeGae } from '@attune/ppo';
  *
  * @example
  * ```ts
+ * const N = 2;
+ * const kl = [0.1, 0.2, 0.05, 0]; // (B · N), B = 2
+ * const scores = [1, -1];
+ * const lengths = [2, 1];
  * const { rewards, nonScoreRewards }: TokenRewards = computeTokenRewards({ kl, scores, lengths, numTokens: N, klCoef: 0.2 });
  * ```
  */
@@ -113,6 +117,8 @@ export function shapeScores(
  *
  * @example
  * ```ts
+ * const rewards = [1, 2, 3, 0];
+ * const mask = [1, 1, 1, 0]; // the last token is padding
  * maskedWhiten(rewards, mask, false); // same mean, unit std over the valid tokens
  * ```
  */
@@ -148,6 +154,10 @@ export function maskedWhiten(values: ArrayLike<number>, mask: ArrayLike<number>,
  *
  * @example
  * ```ts
+ * const N = 3; // response width
+ * const rewards = [0, 0, 1, 0, 0.5, 0]; // (B · N), B = 2
+ * const values = [0.2, 0.3, 0.4, 0.1, 0.1, 0];
+ * const lengths = [3, 2];
  * const { advantages, returns } = responseAdvantages({ rewards, values, lengths, numTokens: N, gamma: 1, lam: 0.95 });
  * ```
  */

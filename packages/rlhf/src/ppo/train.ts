@@ -13,6 +13,12 @@ import { PPOTrainer, type PPOStepStats, type PPOTrainerOptions } from './trainer
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const [policy, reference] = [new GPT(gptConfig('test')), new GPT(gptConfig('test'))];
+ * const valueModel = RewardModel.fromGPT(reference);
+ * const score: PPOScoreFunction = (rollout) => rollout.responses.map((r) => r.length);
+ * const prompts = [[1, 2], [3]];
  * const options: TrainPPOLMOptions = { policy, reference, valueModel, score, prompts, iterations: 100, batchSize: 64 };
  * ```
  */
@@ -36,6 +42,13 @@ export interface TrainPPOLMOptions extends PPOTrainerOptions {
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const [policy, reference] = [new GPT(gptConfig('test')), new GPT(gptConfig('test'))];
+ * const options: TrainPPOLMOptions = {
+ *   policy, reference, valueModel: RewardModel.fromGPT(reference), score: (rollout) => rollout.responses.map((r) => r.length),
+ *   prompts: [[1, 2], [3]], iterations: 1, batchSize: 2, config: { maxNewTokens: 4, miniBatchSize: 2 },
+ * };
  * const { trainer, history }: TrainPPOLMResult = await trainPPOLM(options);
  * ```
  */
@@ -54,10 +67,17 @@ export interface TrainPPOLMResult {
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const sft = new GPT(gptConfig('test'));
+ * const policy = new GPT(gptConfig('test'));
+ * policy.loadStateDict(sft.stateDict());
+ * const rewardModel = new RewardModel(gptConfig('test'));
+ * const prompts = [[1, 2], [3, 4], [5], [6, 7]];
  * const { trainer } = await trainPPOLM({
  *   policy, reference: sft, valueModel: RewardModel.fromGPT(sft), score: rewardModel,
- *   prompts, iterations: 200, batchSize: 64, checkpointDir: 'runs/ppo', checkpointEvery: 20,
- *   config: { eosTokenId: 0, maxNewTokens: 24, lr: 1e-5, initKlCoef: 0.15 },
+ *   prompts, iterations: 2, batchSize: 2, checkpointDir: 'runs/ppo', checkpointEvery: 1,
+ *   config: { eosTokenId: 0, maxNewTokens: 4, lr: 1e-5, initKlCoef: 0.15, miniBatchSize: 2 },
  *   onStep: (s) => console.log(s.step, s.score, s.kl),
  * });
  * ```

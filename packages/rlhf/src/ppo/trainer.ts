@@ -61,6 +61,12 @@ import { computeTokenRewards, maskedWhiten, responseAdvantages, shapeScores } fr
  *
  * @example
  * ```ts
+ * import { tensor } from '@attune/tensor';
+ * import { gptConfig, positionIdsFromMask } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const valueModel = new RewardModel(gptConfig('test'));
+ * const sequences = tensor([[0, 5, 6, 7]], { dtype: 'int32' });
+ * const attentionMask = tensor([[0, 1, 1, 1]], { dtype: 'int32' });
  * const options: PPOModelForwardOptions = { attentionMask, positionIds: positionIdsFromMask(attentionMask) };
  * const values = valueModel.forwardAll(sequences, options); // (B, P + N)
  * ```
@@ -79,6 +85,9 @@ export interface PPOModelForwardOptions {
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const sft = new GPT(gptConfig('test'));
  * const valueModel: PPOValueModel = RewardModel.fromGPT(sft); // or a loaded reward model
  * ```
  */
@@ -90,6 +99,9 @@ export type PPOValueModel = AnyModule & { forwardAll(idx: Tensor, options?: PPOM
  *
  * @example
  * ```ts
+ * import { RewardModel, loadRewardModel, saveRewardModel } from '@attune/reward-model';
+ * import { gptConfig } from '@attune/transformer';
+ * await saveRewardModel('runs/rm', new RewardModel(gptConfig('test'))); // in practice a trained reward model
  * const score: PPOScoreModel = await loadRewardModel('runs/rm');
  * ```
  */
@@ -139,7 +151,14 @@ export type PPOScoreFunction = (rollout: PPORollout) => Promise<ArrayLike<number
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const sft = new GPT(gptConfig('test'));
+ * const policy = new GPT(gptConfig('test'));
+ * const valueModel = RewardModel.fromGPT(sft);
+ * const rewardModel = new RewardModel(gptConfig('test'));
  * const options: PPOTrainerOptions = { policy, reference: sft, valueModel, score: rewardModel, config: { eosTokenId: 0 } };
+ * new PPOTrainer(options);
  * ```
  */
 export interface PPOTrainerOptions {
@@ -163,7 +182,14 @@ export interface PPOTrainerOptions {
  *
  * @example
  * ```ts
- * const stats: PPOStepStats = await trainer.step(prompts);
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const sft = new GPT(gptConfig('test'));
+ * const trainer = new PPOTrainer({
+ *   policy: new GPT(gptConfig('test')), reference: sft, valueModel: RewardModel.fromGPT(sft),
+ *   score: (rollout) => rollout.responses.map((r) => r.length), config: { maxNewTokens: 4, miniBatchSize: 2, ppoEpochs: 1 },
+ * });
+ * const stats: PPOStepStats = await trainer.step([[1, 2], [3, 4]]);
  * console.log(stats.score, stats.kl, stats.klCoef);
  * ```
  */
@@ -227,10 +253,18 @@ const APPROX_KL = UPDATE_STATS.indexOf('approxKl');
  *
  * @example
  * ```ts
+ * import { ByteTokenizer, GPT, gptConfig } from '@attune/transformer';
+ * import { RewardModel } from '@attune/reward-model';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const sft = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize })); // in practice the SFT model
+ * const policy = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * policy.loadStateDict(sft.stateDict());
+ * const rewardModel = new RewardModel(gptConfig('test', { vocabSize: tokenizer.vocabSize })); // in practice a trained one
  * const trainer = new PPOTrainer({
  *   policy, reference: sft, valueModel: RewardModel.fromGPT(sft), score: rewardModel,
- *   config: { eosTokenId: tokenizer.eosTokenId, maxNewTokens: 24, lr: 1e-5 },
+ *   config: { eosTokenId: tokenizer.eosTokenId, maxNewTokens: 4, lr: 1e-5, miniBatchSize: 2 },
  * });
+ * const promptBatches = [[tokenizer.encode('Hi'), tokenizer.encode('Yo')]];
  * for (const batch of promptBatches) console.log(await trainer.step(batch));
  * ```
  */

@@ -25,8 +25,15 @@ import { trainSFT, type SFTConfig, type SFTStepMetrics } from '../sft/sft.js';
  *
  * @example
  * ```ts
+ * import { RewardModel } from '@attune/reward-model';
+ * import { gptConfig } from '@attune/transformer';
+ * import { tensor } from '@attune/tensor';
+ * const rewardModel = new RewardModel(gptConfig('test'));
+ * const scoreWithRewardModel = (rm: RewardModel, prompts: number[][], responses: number[][]) =>
+ *   Array.from(rm.forward(tensor(prompts.map((p, i) => [...p, ...responses[i]]), { dtype: 'int32' })).dataSync()); // equal lengths here
  * const score: ScoreFunction = async (prompts, responses) => scoreWithRewardModel(rewardModel, prompts, responses);
  * const countFives: ScoreFunction = (_prompts, responses) => responses.map((r) => r.filter((t) => t === 5).length);
+ * await score([[1, 2]], [[3, 4]]);
  * ```
  */
 export type ScoreFunction = (prompts: number[][], responses: number[][]) => Promise<Float32Array | number[]> | Float32Array | number[];
@@ -65,6 +72,8 @@ export interface RejectionSampleOptions {
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const result = await rejectionSample(new GPT(gptConfig('test')), [[1, 2]], (_p, responses) => responses.map((r) => r.length), { k: 2, maxNewTokens: 4 });
  * const { best, bestScore }: RejectionSample = result.samples[0];
  * ```
  */
@@ -87,7 +96,11 @@ export interface RejectionSample {
  *
  * @example
  * ```ts
- * const { samples, meanBestScore, meanScore }: RejectionSampleResult = await rejectionSample(policy, prompts, score, { k: 4, maxNewTokens: 32 });
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const prompts = [[1, 2], [3]];
+ * const score: ScoreFunction = (_prompts, responses) => responses.map((r) => r.length);
+ * const { samples, meanBestScore, meanScore }: RejectionSampleResult = await rejectionSample(policy, prompts, score, { k: 4, maxNewTokens: 4 });
  * ```
  */
 export interface RejectionSampleResult {
@@ -107,7 +120,12 @@ export interface RejectionSampleResult {
  *
  * @example
  * ```ts
- * const result = await rejectionSample(policy, prompts, score, { k: 8, maxNewTokens: 48, temperature: 1, eosTokenId: tokenizer.eosTokenId, seed: 1 });
+ * import { ByteTokenizer, GPT, gptConfig } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const policy = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const prompts = [tokenizer.encode('Hi'), tokenizer.encode('Yo')];
+ * const score: ScoreFunction = (_prompts, responses) => responses.map((r) => r.length); // e.g. a reward model
+ * const result = await rejectionSample(policy, prompts, score, { k: 8, maxNewTokens: 6, temperature: 1, eosTokenId: tokenizer.eosTokenId, seed: 1 });
  * const winners = result.samples.map((s) => ({ prompt: s.prompt, completion: s.best }));
  * ```
  */
@@ -189,7 +207,11 @@ export interface RejectionSamplingConfig {
  *
  * @example
  * ```ts
- * await trainRejectionSampling(policy, prompts, score, { ...rejectionSamplingDefaults, k: 16 });
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const prompts = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12], [13, 14, 15], [16, 17, 18]];
+ * const score: ScoreFunction = (_prompts, responses) => responses.map((r) => r.length);
+ * await trainRejectionSampling(policy, prompts, score, { ...rejectionSamplingDefaults, iterations: 1, k: 2, maxNewTokens: 6, sft: { batchSize: 2 } });
  * ```
  */
 export const rejectionSamplingDefaults: Readonly<RejectionSamplingConfig> = Object.freeze({
@@ -211,7 +233,12 @@ export const rejectionSamplingDefaults: Readonly<RejectionSamplingConfig> = Obje
  *
  * @example
  * ```ts
- * resolveRejectionSamplingConfig({ k: 0 }); // throws 'RejectionSamplingConfig.k must be an integer ≥ 1, got 0'
+ * resolveRejectionSamplingConfig({ k: 4 }).k; // 4
+ * try {
+ *   resolveRejectionSamplingConfig({ k: 0 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // RejectionSamplingConfig.k must be an integer ≥ 1, got 0
+ * }
  * ```
  */
 export function resolveRejectionSamplingConfig(config: Partial<RejectionSamplingConfig> = {}): RejectionSamplingConfig {
@@ -282,7 +309,12 @@ export interface RejectionSamplingHooks {
  *
  * @example
  * ```ts
- * const { history } = await trainRejectionSampling(policy, prompts, score, config);
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const policy = new GPT(gptConfig('test'));
+ * const prompts = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12], [13, 14, 15], [16, 17, 18]];
+ * const score: ScoreFunction = (_prompts, responses) => responses.map((r) => r.length);
+ * const config: Partial<RejectionSamplingConfig> = { iterations: 2, k: 2, maxNewTokens: 6, sft: { batchSize: 2 } };
+ * const { history }: RejectionSamplingResult = await trainRejectionSampling(policy, prompts, score, config);
  * history.map((h) => h.meanScore); // rising
  * ```
  */
@@ -308,9 +340,14 @@ interface RejectionSamplingTrainerState {
  *
  * @example
  * ```ts
- * const score: ScoreFunction = async (prompts, responses) => rewardsOf(rewardModel, prompts, responses);
+ * import { ByteTokenizer, GPT, gptConfig } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const policy = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const prompts = ['Hi', 'Yo', 'Hey', 'Sup', 'Ho', 'Ok'].map((p) => tokenizer.encode(p));
+ * const rewardsOf = (ps: number[][], rs: number[][]) => rs.map((r) => r.length); // e.g. a reward model's scores
+ * const score: ScoreFunction = async (ps, rs) => rewardsOf(ps, rs);
  * const { history } = await trainRejectionSampling(policy, prompts, score,
- *   { iterations: 3, k: 8, maxNewTokens: 48, eosTokenId: tokenizer.eosTokenId, sft: { learningRate: 1e-5, batchSize: 8, numEpochs: 1 } },
+ *   { iterations: 2, k: 4, maxNewTokens: 6, eosTokenId: tokenizer.eosTokenId, sft: { learningRate: 1e-5, batchSize: 2, numEpochs: 1 } },
  *   { onIteration: (m) => console.log(m.iteration, m.meanBestScore, m.meanScore) });
  * ```
  */

@@ -171,6 +171,7 @@ export function epochPermutation(seed: number, epoch: number, n: number): Int32A
  *
  * @example
  * ```ts
+ * const bar = { update: (step: number, fields: Record<string, string>) => console.log(step, fields) }; // e.g. a progress bar
  * const hooks: TrainingHooks<SFTStepMetrics, SFTEvalMetrics> = {
  *   onStep: (m) => bar.update(m.step, { loss: m.loss.toFixed(3) }),
  *   checkpointDir: 'runs/sft', checkpointEvery: 200, resume: true,

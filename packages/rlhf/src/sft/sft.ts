@@ -89,7 +89,10 @@ export interface SFTConfig {
  *
  * @example
  * ```ts
- * await trainSFT(model, examples, { ...sftDefaults, learningRate: 1e-4 });
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const model = new GPT(gptConfig('test'));
+ * const examples: SFTExample[] = Array.from({ length: 8 }, (_, i) => ({ prompt: [1, 2, i + 3], completion: [20, 21, 0] }));
+ * await trainSFT(model, examples, { ...sftDefaults, learningRate: 1e-4, batchSize: 1 });
  * ```
  */
 export const sftDefaults: Readonly<SFTConfig> = Object.freeze({
@@ -118,7 +121,12 @@ export const sftDefaults: Readonly<SFTConfig> = Object.freeze({
  *
  * @example
  * ```ts
- * resolveSFTConfig({ batchSize: 0 }); // throws 'SFTConfig.batchSize must be an integer ≥ 1, got 0'
+ * resolveSFTConfig({ batchSize: 8 }).batchSize; // 8
+ * try {
+ *   resolveSFTConfig({ batchSize: 0 });
+ * } catch (error) {
+ *   console.log((error as Error).message); // SFTConfig.batchSize must be an integer ≥ 1, got 0
+ * }
  * ```
  */
 export function resolveSFTConfig(config: Partial<SFTConfig> = {}): SFTConfig {
@@ -147,6 +155,7 @@ export function resolveSFTConfig(config: Partial<SFTConfig> = {}): SFTConfig {
  *
  * @example
  * ```ts
+ * const examples: SFTExample[] = Array.from({ length: 150 }, (_, i) => ({ prompt: [i % 5 + 1], completion: [7, 0] }));
  * const data: SFTData = { train: examples.slice(100), validation: examples.slice(0, 100) };
  * ```
  */
@@ -196,6 +205,7 @@ export interface SFTEvalMetrics {
  *
  * @example
  * ```ts
+ * const bar = { update: (step: number) => console.log(step) }; // e.g. a progress bar
  * const hooks: SFTHooks = { onStep: (m) => bar.update(m.step), checkpointDir: 'runs/sft', checkpointEvery: 100, resume: true };
  * ```
  */
@@ -206,7 +216,12 @@ export type SFTHooks = TrainingHooks<SFTStepMetrics, SFTEvalMetrics>;
  *
  * @example
  * ```ts
- * const { step, loss, validationLoss } = await trainSFT(model, data, config);
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const model = new GPT(gptConfig('test'));
+ * const examples: SFTExample[] = Array.from({ length: 12 }, (_, i) => ({ prompt: [1, 2, i + 3], completion: [20, 21, 0] }));
+ * const data: SFTData = { train: examples.slice(4), validation: examples.slice(0, 4) };
+ * const config: Partial<SFTConfig> = { batchSize: 1 };
+ * const { step, loss, validationLoss }: SFTResult = await trainSFT(model, data, config);
  * ```
  */
 export interface SFTResult {
@@ -307,6 +322,9 @@ async function packedLoss(model: GPT, packed: PackedSequences, batchSize: number
  *
  * @example
  * ```ts
+ * import { GPT, gptConfig } from '@attune/transformer';
+ * const model = new GPT(gptConfig('test'));
+ * const heldOut: SFTExample[] = Array.from({ length: 8 }, (_, i) => ({ prompt: [1, 2, i + 3], completion: [20, 21, 0] }));
  * const before = await sftLoss(model, heldOut);
  * ```
  */
@@ -329,10 +347,14 @@ export async function sftLoss(model: GPT, examples: readonly SFTExample[], optio
  *
  * @example
  * ```ts
+ * import { ByteTokenizer, GPT, gptConfig } from '@attune/transformer';
+ * const tokenizer = new ByteTokenizer({ eos: true });
+ * const model = new GPT(gptConfig('test', { vocabSize: tokenizer.vocabSize }));
+ * const records: SFTRecord[] = Array.from({ length: 12 }, (_, i) => ({ prompt: `Q: ${i}+${i}?`, completion: ` ${2 * i}` }));
  * const examples = records.map((r) => encodeSFT(r, tokenizer));
- * const result = await trainSFT(model, { train: examples.slice(50), validation: examples.slice(0, 50) },
- *   { learningRate: 1e-4, batchSize: 8, gradientAccumulationSteps: 1, numEpochs: 3, evalEvery: 50 },
- *   { onStep: (m) => console.log(m.step, m.loss), checkpointDir: 'runs/sft', checkpointEvery: 100, resume: true });
+ * const result = await trainSFT(model, { train: examples.slice(4), validation: examples.slice(0, 4) },
+ *   { learningRate: 1e-4, batchSize: 1, gradientAccumulationSteps: 1, numEpochs: 3, evalEvery: 2 },
+ *   { onStep: (m) => console.log(m.step, m.loss), checkpointDir: 'runs/sft', checkpointEvery: 2, resume: true });
  * ```
  */
 export async function trainSFT(model: GPT, examples: SFTData, config: Partial<SFTConfig> = {}, hooks: SFTHooks = {}): Promise<SFTResult> {
