@@ -6,10 +6,28 @@ import { engine, tidy, withGradEnabled } from './engine.js';
 import { formatShape, shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
-/** Maps the gradient of an op's output to the gradients of its inputs (null where none flows). */
+/**
+ * Maps the gradient of an op's output to the gradients of its inputs (null where none flows).
+ *
+ * @example
+ * ```ts
+ * // The backward of y = 2·x: dL/dx = 2·dL/dy.
+ * const double: BackwardFn = (grad) => [grad.mul(2)];
+ * ```
+ */
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
 
-/** A recorded operation in the autograd graph, the analogue of PyTorch's `grad_fn`. */
+/**
+ * A recorded operation in the autograd graph, the analogue of PyTorch's `grad_fn`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = x.mul(3);
+ * const node: GradNode | null = y.gradFn;
+ * node?.name; // 'mul'
+ * ```
+ */
 export interface GradNode {
   /** The op's name, e.g. `'matmul'`. */
   readonly name: string;
@@ -35,7 +53,18 @@ export function record(output: Tensor, name: string, inputs: readonly Tensor[], 
   return output;
 }
 
-/** Options of `Tensor.backward`. */
+/**
+ * Options of `Tensor.backward`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = x.square().sum();
+ * const options: BackwardOptions = { retainGraph: true };
+ * y.backward(undefined, options);
+ * y.backward(); // runs through the kept graph again: x.grad doubles
+ * ```
+ */
 export interface BackwardOptions {
   /** Keep the graph so `backward` can run through it again (PyTorch's `retain_graph`). */
   retainGraph?: boolean;

@@ -8,10 +8,24 @@
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
 
-/** Version of this contract; a backend states the version it implements. */
+/**
+ * Version of this contract; a backend states the version it implements.
+ *
+ * @example
+ * ```ts
+ * if (BACKEND_CONTRACT_VERSION !== 1) throw new Error('this backend implements contract version 1');
+ * ```
+ */
 export const BACKEND_CONTRACT_VERSION = 1 as const;
 
-/** Elementwise ops of one operand. Float ops read and write float32; `neg`, `abs`, `sign` keep int32; `logicalNot` maps to bool. */
+/**
+ * Elementwise ops of one operand. Float ops read and write float32; `neg`, `abs`, `sign` keep int32; `logicalNot` maps to bool.
+ *
+ * @example
+ * ```ts
+ * const op: UnaryOp = 'gelu';
+ * ```
+ */
 export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'square'
   | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'logSigmoid' | 'relu' | 'gelu' | 'geluTanh' | 'silu' | 'softplus'
@@ -22,16 +36,35 @@ export type UnaryOp =
  * The `*Backward` ops fuse an activation's gradient, a = upstream gradient: tanh's a·(1 − b²) and
  * sigmoid's a·b·(1 − b) take the forward output b; relu's (b > 0 ? a : 0) and GPT-2 GELU's
  * a·gelu′(b) take the input b.
+ *
+ * @example
+ * ```ts
+ * const op: BinaryOp = 'maximum';
+ * ```
  */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr'
   | 'tanhBackward' | 'sigmoidBackward' | 'reluBackward' | 'geluTanhBackward';
 
-/** Reductions over the middle axis of an (outer, size, inner) view. */
+/**
+ * Reductions over the middle axis of an (outer, size, inner) view.
+ *
+ * @example
+ * ```ts
+ * const op: ReduceOp = 'max';
+ * ```
+ */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
 
-/** Hyper-parameters of one fused Adam/AdamW step (torch.optim.Adam / AdamW semantics). */
+/**
+ * Hyper-parameters of one fused Adam/AdamW step (torch.optim.Adam / AdamW semantics).
+ *
+ * @example
+ * ```ts
+ * const step: AdamStep = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true, step: 1 };
+ * ```
+ */
 export interface AdamStep {
   lr: number;
   beta1: number;
@@ -47,6 +80,12 @@ export interface AdamStep {
 /**
  * A compute backend. `S` is the backend's storage handle; sizes are element counts and shapes
  * are row-major. Inputs are never mutated except by the methods documented as in-place.
+ *
+ * @example
+ * ```ts
+ * const backend: Backend = getBackend();
+ * console.log(backend.name); // 'cpu'
+ * ```
  */
 export interface Backend<S = unknown> {
   /** Short name used by `setBackend` and in error messages: `'cpu'`, `'webgpu'`. */

@@ -1,9 +1,24 @@
 // Element types a tensor can hold, and the typed arrays that store them on the host.
 
-/** The element type of a tensor. Index tensors use `int32` (PyTorch uses int64). */
+/**
+ * The element type of a tensor. Index tensors use `int32` (PyTorch uses int64).
+ *
+ * @example
+ * ```ts
+ * const dtype: DType = 'int32';
+ * zeros([3], { dtype });
+ * ```
+ */
 export type DType = 'float32' | 'int32' | 'bool';
 
-/** The typed array that holds a tensor's elements on the host. */
+/**
+ * The typed array that holds a tensor's elements on the host.
+ *
+ * @example
+ * ```ts
+ * const data: TypedArray = tensor([1, 2, 3]).dataSync();
+ * ```
+ */
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** Maps a dtype to the typed array that stores it. */

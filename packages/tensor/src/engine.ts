@@ -6,7 +6,14 @@ import type { TypedArray } from './dtype.js';
 import { CpuBackend } from './backends/cpu/index.js';
 import type { Tensor } from './tensor.js';
 
-/** Counts reported by `memory()`. */
+/**
+ * Counts reported by `memory()`.
+ *
+ * @example
+ * ```ts
+ * const { numTensors, numBytes, backend }: MemoryInfo = memory();
+ * ```
+ */
 export interface MemoryInfo {
   /** Tensors created and not yet disposed. */
   numTensors: number;
@@ -91,17 +98,39 @@ export const engine = {
   },
 };
 
-/** The CPU backend instance (always available). */
+/**
+ * The CPU backend instance (always available).
+ *
+ * @example
+ * ```ts
+ * const x = zeros([2, 2], { backend: cpuBackend() }); // on the CPU whatever backend is active
+ * ```
+ */
 export function cpuBackend(): CpuBackend {
   return cpu;
 }
 
-/** The active backend, used by creation ops that are not given one. */
+/**
+ * The active backend, used by creation ops that are not given one.
+ *
+ * @example
+ * ```ts
+ * getBackend().name; // 'cpu' unless another backend was selected
+ * ```
+ */
 export function getBackend(): Backend {
   return state.backend;
 }
 
-/** Registers a backend under `backend.name` so `setBackend(name)` can select it. */
+/**
+ * Registers a backend under `backend.name` so `setBackend(name)` can select it.
+ *
+ * @example
+ * ```ts
+ * registerBackend(cpuBackend()); // a backend must be registered before setBackend(name) selects it
+ * setBackend('cpu');
+ * ```
+ */
 export function registerBackend(backend: Backend): void {
   state.backends.set(backend.name, backend);
 }
@@ -138,7 +167,14 @@ export function backendByName(name: string): Backend {
   return backend;
 }
 
-/** Names of the registered backends. */
+/**
+ * Names of the registered backends.
+ *
+ * @example
+ * ```ts
+ * listBackends(); // ['cpu'] until a GPU backend is registered
+ * ```
+ */
 export function listBackends(): string[] {
   return [...state.backends.keys()];
 }
@@ -157,7 +193,15 @@ export function memory(): MemoryInfo {
   return { numTensors: state.numTensors, numBuffers: state.numBuffers, numBytes: state.numBytes, backend: state.backend.name };
 }
 
-/** Whether operations currently record gradients. */
+/**
+ * Whether operations currently record gradients.
+ *
+ * @example
+ * ```ts
+ * isGradEnabled(); // true
+ * noGrad(() => isGradEnabled()); // false
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return state.gradEnabled;
 }
@@ -167,6 +211,7 @@ export function isGradEnabled(): boolean {
  *
  * @example
  * ```ts
+ * const w = tensor([1, 2], { requiresGrad: true });
  * const y = noGrad(() => w.mul(2)); // y.requiresGrad === false
  * ```
  */
@@ -174,7 +219,16 @@ export function noGrad<T>(fn: () => T): T {
   return withGradEnabled(false, fn);
 }
 
-/** Runs `fn` with gradient recording turned on or off, restoring the previous mode afterwards. */
+/**
+ * Runs `fn` with gradient recording turned on or off, restoring the previous mode afterwards.
+ *
+ * @example
+ * ```ts
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const y = noGrad(() => withGradEnabled(true, () => w.mul(2))); // recorded despite the outer noGrad
+ * y.requiresGrad; // true
+ * ```
+ */
 export function withGradEnabled<T>(enabled: boolean, fn: () => T): T {
   const previous = state.gradEnabled;
   state.gradEnabled = enabled;
@@ -185,7 +239,14 @@ export function withGradEnabled<T>(enabled: boolean, fn: () => T): T {
   }
 }
 
-/** Value shapes `tidy` looks through to find tensors to keep: a tensor, arrays and plain objects of them. */
+/**
+ * Value shapes `tidy` looks through to find tensors to keep: a tensor, arrays and plain objects of them.
+ *
+ * @example
+ * ```ts
+ * const result: TensorContainer = tidy(() => ({ mean: randn([4]).mean(), steps: 3 }));
+ * ```
+ */
 export type TensorContainer = Tensor | TypedArray | number | string | boolean | null | undefined | void | TensorContainer[] | { [key: string]: TensorContainer };
 
 /**
@@ -195,8 +256,11 @@ export type TensorContainer = Tensor | TypedArray | number | string | boolean | 
  *
  * @example
  * ```ts
+ * const w = randn([4, 3], { requiresGrad: true });
+ * const x = randn([8, 4]);
+ * const y = tensor([0, 1, 2, 0, 1, 2, 0, 1], { dtype: 'int32' });
  * const loss = tidy(() => {
- *   const logits = model.forward(x);
+ *   const logits = x.matmul(w);
  *   return crossEntropy(logits, y); // only `loss` survives
  * });
  * ```
@@ -260,6 +324,7 @@ export function keep<T extends Tensor>(tensor: T): T {
  *
  * @example
  * ```ts
+ * const [a, b, c] = [zeros([2]), ones([2]), full([2], 3)];
  * dispose([a, b, { c }]);
  * ```
  */

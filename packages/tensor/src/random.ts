@@ -3,7 +3,18 @@
 
 import seedrandom from 'seedrandom';
 
-/** Serializable state of a Generator, for checkpoints (`trainer_state.json`). */
+/**
+ * Serializable state of a Generator, for checkpoints (`trainer_state.json`).
+ *
+ * @example
+ * ```ts
+ * const generator = new Generator(0);
+ * const saved: GeneratorState = generator.getState();
+ * const a = rand([2], { generator });
+ * generator.setState(saved);
+ * const b = rand([2], { generator }); // the same values as `a`
+ * ```
+ */
 export interface GeneratorState {
   /** Opaque state of the underlying Alea generator. */
   alea: object;
@@ -80,7 +91,15 @@ export class Generator {
 
 let defaultGenerator = new Generator(0);
 
-/** The global generator used when an op is not given one explicitly. */
+/**
+ * The global generator used when an op is not given one explicitly.
+ *
+ * @example
+ * ```ts
+ * manualSeed(42);
+ * const generator = getDefaultGenerator(); // the one rand/randn use without a generator
+ * ```
+ */
 export function getDefaultGenerator(): Generator {
   return defaultGenerator;
 }

@@ -1,7 +1,15 @@
 // Shape arithmetic shared by every op: sizes, strides, broadcasting, dim normalisation.
 // Errors raised here name the op and the shapes involved.
 
-/** A tensor shape: one non-negative integer per dimension. */
+/**
+ * A tensor shape: one non-negative integer per dimension.
+ *
+ * @example
+ * ```ts
+ * const shape: Shape = [2, 3];
+ * zeros(shape);
+ * ```
+ */
 export type Shape = readonly number[];
 
 /** Number of elements in `shape` (1 for a scalar). */
@@ -34,7 +42,14 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** The broadcast shape of `a` and `b` under NumPy/PyTorch rules, or an error naming `op` and both shapes. */
+/**
+ * The broadcast shape of `a` and `b` under NumPy/PyTorch rules, or an error naming `op` and both shapes.
+ *
+ * @example
+ * ```ts
+ * broadcastShapes('add', [4, 1], [3]); // [4, 3]; the op name goes into the error message
+ * ```
+ */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   if (shapesEqual(a, b)) return a.slice();
   const rank = Math.max(a.length, b.length);

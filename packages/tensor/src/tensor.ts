@@ -15,10 +15,25 @@ import * as nn from './ops/nn.js';
 import * as red from './ops/reduce.js';
 import * as sh from './ops/shape.js';
 
-/** A tensor or a JavaScript number used as a scalar operand. */
+/**
+ * A tensor or a JavaScript number used as a scalar operand.
+ *
+ * @example
+ * ```ts
+ * const offset: TensorOrScalar = 1;
+ * tensor([1, 2]).add(offset);
+ * ```
+ */
 export type TensorOrScalar = Tensor | number;
 
-/** Nested number arrays, as returned by `tolist()`. */
+/**
+ * Nested number arrays, as returned by `tolist()`.
+ *
+ * @example
+ * ```ts
+ * const rows: NestedArray = tensor([[1, 2], [3, 4]]).tolistSync(); // [[1, 2], [3, 4]]
+ * ```
+ */
 export type NestedArray = number | NestedArray[];
 
 /**

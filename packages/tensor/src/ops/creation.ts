@@ -12,7 +12,15 @@ import { argmax } from './reduce.js';
 import { stack } from './shape.js';
 import { checkTensor, describe, wrap } from './util.js';
 
-/** Options shared by the creation functions. */
+/**
+ * Options shared by the creation functions.
+ *
+ * @example
+ * ```ts
+ * const options: CreationOptions = { dtype: 'int32', requiresGrad: false };
+ * zeros([2, 3], options);
+ * ```
+ */
 export interface CreationOptions {
   /** Element type; defaults to float32 (int32 for `randint`, `arange` over integers). */
   dtype?: DType;
@@ -22,13 +30,29 @@ export interface CreationOptions {
   backend?: Backend;
 }
 
-/** Options of the random creation functions. */
+/**
+ * Options of the random creation functions.
+ *
+ * @example
+ * ```ts
+ * const options: RandomOptions = { generator: new Generator(1), dtype: 'float32' };
+ * randn([4], options);
+ * ```
+ */
 export interface RandomOptions extends CreationOptions {
   /** Generator to draw from; defaults to the global one seeded by `manualSeed`. */
   generator?: Generator;
 }
 
-/** Nested arrays of numbers or booleans accepted by `tensor`. */
+/**
+ * Nested arrays of numbers or booleans accepted by `tensor`.
+ *
+ * @example
+ * ```ts
+ * const input: NestedInput = [[1, 2], [3, 4]];
+ * tensor(input).shape; // [2, 2]
+ * ```
+ */
 export type NestedInput = number | boolean | readonly NestedInput[];
 
 function finish(values: TypedArray, shape: Shape, dtype: DType, options: CreationOptions): Tensor {
@@ -110,7 +134,14 @@ function flattenNested(data: NestedInput): { values: number[]; shape: number[]; 
   return { values, shape, boolean };
 }
 
-/** A 0-d tensor holding `value`. @example `scalar(3.5)` */
+/**
+ * A 0-d tensor holding `value`.
+ *
+ * @example
+ * ```ts
+ * scalar(3.5).shape; // []
+ * ```
+ */
 export function scalar(value: number, options: CreationOptions = {}): Tensor {
   return full([], value, options);
 }
@@ -135,27 +166,62 @@ export function full(shape: readonly number[], value: number, options: CreationO
   return out;
 }
 
-/** Zeros of `shape`. @example `zeros([2, 3])` */
+/**
+ * Zeros of `shape`.
+ *
+ * @example
+ * ```ts
+ * zeros([2, 3]); // float32 (2, 3) of zeros
+ * ```
+ */
 export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
   return full(shape, 0, options);
 }
 
-/** Ones of `shape`. @example `ones([3])` */
+/**
+ * Ones of `shape`.
+ *
+ * @example
+ * ```ts
+ * ones([2, 3]); // float32 (2, 3) of ones
+ * ```
+ */
 export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
   return full(shape, 1, options);
 }
 
-/** Zeros shaped and typed like `x`, on its backend. @example `zerosLike(x)` */
+/**
+ * Zeros shaped and typed like `x`, on its backend.
+ *
+ * @example
+ * ```ts
+ * zerosLike(ones([2, 2])); // zeros of the same shape and dtype
+ * ```
+ */
 export function zerosLike(x: Tensor, options: CreationOptions = {}): Tensor {
   return full(x.shape, 0, { dtype: x.dtype, backend: x.backend, ...options });
 }
 
-/** Ones shaped and typed like `x`, on its backend. @example `onesLike(x)` */
+/**
+ * Ones shaped and typed like `x`, on its backend.
+ *
+ * @example
+ * ```ts
+ * onesLike(zeros([2, 2], { dtype: 'int32' })); // int32 ones
+ * ```
+ */
 export function onesLike(x: Tensor, options: CreationOptions = {}): Tensor {
   return full(x.shape, 1, { dtype: x.dtype, backend: x.backend, ...options });
 }
 
-/** `value` shaped and typed like `x`. @example `fullLike(x, -1)` */
+/**
+ * `value` shaped and typed like `x`.
+ *
+ * @example
+ * ```ts
+ * fullLike(zeros([2, 2]), 7); // [[7, 7], [7, 7]]
+ * ```
+ */
 export function fullLike(x: Tensor, value: number, options: CreationOptions = {}): Tensor {
   return full(x.shape, value, { dtype: x.dtype, backend: x.backend, ...options });
 }
@@ -268,12 +334,26 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   return finish(values, shape, dtype, options);
 }
 
-/** Uniform [0, 1) samples shaped like `x`. @example `randLike(x)` */
+/**
+ * Uniform [0, 1) samples shaped like `x`.
+ *
+ * @example
+ * ```ts
+ * randLike(zeros([2, 3]), { generator: new Generator(0) }); // U[0, 1), shape (2, 3)
+ * ```
+ */
 export function randLike(x: Tensor, options: RandomOptions = {}): Tensor {
   return rand(x.shape, { backend: x.backend, ...options });
 }
 
-/** Standard normal samples shaped like `x`. @example `randnLike(x)` */
+/**
+ * Standard normal samples shaped like `x`.
+ *
+ * @example
+ * ```ts
+ * randnLike(zeros([2, 3]), { generator: new Generator(0) }); // N(0, 1), shape (2, 3)
+ * ```
+ */
 export function randnLike(x: Tensor, options: RandomOptions = {}): Tensor {
   return randn(x.shape, { backend: x.backend, ...options });
 }
@@ -296,7 +376,9 @@ function gumbel(shape: Shape, backend: Backend, generator: Generator): Tensor {
  *
  * @example
  * ```ts
- * const actions = categorical(policyLogits, { generator });
+ * const policyLogits = tensor([[0, 0, 1], [2, 0, 0]]); // (B=2, A=3)
+ * const generator = new Generator(0);
+ * const actions = categorical(policyLogits, { generator }); // int32 (2)
  * ```
  */
 export function categorical(logits: Tensor, options: { generator?: Generator } = {}): Tensor {

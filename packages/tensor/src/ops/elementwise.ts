@@ -67,14 +67,28 @@ export function add(a: Tensor, b: TensorOrScalar): Tensor {
   return record(out, 'add', inputs(a, b), (g) => [gradFor(a, g), gradFor(b, g)]);
 }
 
-/** a − b with broadcasting. @example `sub(tensor([3]), 1) // [2]` */
+/**
+ * a − b with broadcasting.
+ *
+ * @example
+ * ```ts
+ * sub(tensor([3, 4]), 1); // [2, 3]
+ * ```
+ */
 export function sub(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('sub', 'sub', a, b);
   if (!needsGrad(a, b)) return out;
   return record(out, 'sub', inputs(a, b), (g) => [gradFor(a, g), typeof b === 'number' || !b.requiresGrad ? null : sumToShape(neg(g), b.shape)]);
 }
 
-/** a · b elementwise with broadcasting. @example `mul(tensor([2, 3]), 2) // [4, 6]` */
+/**
+ * a · b elementwise with broadcasting.
+ *
+ * @example
+ * ```ts
+ * mul(tensor([1, 2]), tensor([3, 4])); // [3, 8]
+ * ```
+ */
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('mul', 'mul', a, b);
   if (!needsGrad(a, b)) return out;
@@ -84,7 +98,14 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   ]);
 }
 
-/** a / b (true division: the result is float32). @example `div(tensor([1]), 4) // [0.25]` */
+/**
+ * a / b (true division: the result is float32).
+ *
+ * @example
+ * ```ts
+ * div(tensor([1, 2]), 2); // [0.5, 1]
+ * ```
+ */
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('div', 'div', a, b);
   if (!needsGrad(a, b)) return out;
@@ -95,7 +116,14 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
   ]);
 }
 
-/** a ** b elementwise. @example `pow(tensor([2, 3]), 2) // [4, 9]` */
+/**
+ * a ** b elementwise.
+ *
+ * @example
+ * ```ts
+ * pow(tensor([2, 3]), 2); // [4, 9]
+ * ```
+ */
 export function pow(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('pow', 'pow', a, b);
   if (!needsGrad(a, b)) return out;
@@ -107,7 +135,14 @@ export function pow(a: Tensor, b: TensorOrScalar): Tensor {
   ]);
 }
 
-/** Python-style remainder: the result has the sign of the divisor (`torch.remainder`). @example `remainder(tensor([-1]), 3) // [2]` */
+/**
+ * Python-style remainder: the result has the sign of the divisor (`torch.remainder`).
+ *
+ * @example
+ * ```ts
+ * remainder(tensor([5, -5]), 3); // [2, 1], the sign of the divisor as PyTorch
+ * ```
+ */
 export function remainder(a: Tensor, b: TensorOrScalar): Tensor {
   const out = binaryRaw('mod', 'remainder', a, b);
   if (!needsGrad(a, b)) return out;
@@ -129,12 +164,26 @@ function extremum(op: 'maximum' | 'minimum', a: Tensor, b: TensorOrScalar): Tens
   });
 }
 
-/** Elementwise maximum; NaN propagates. @example `maximum(tensor([1, 5]), tensor([3, 2])) // [3, 5]` */
+/**
+ * Elementwise maximum; NaN propagates.
+ *
+ * @example
+ * ```ts
+ * maximum(tensor([1, 5]), 3); // [3, 5]
+ * ```
+ */
 export function maximum(a: Tensor, b: TensorOrScalar): Tensor {
   return extremum('maximum', a, b);
 }
 
-/** Elementwise minimum; NaN propagates. @example `minimum(tensor([1, 5]), 2) // [1, 2]` */
+/**
+ * Elementwise minimum; NaN propagates.
+ *
+ * @example
+ * ```ts
+ * minimum(tensor([1, 5]), 3); // [1, 3]
+ * ```
+ */
 export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
   return extremum('minimum', a, b);
 }
@@ -143,24 +192,87 @@ function comparison(op: BinaryOp) {
   return (a: Tensor, b: TensorOrScalar): Tensor => binaryRaw(op, op, a, b);
 }
 
-/** Elementwise a == b → bool. @example `eq(tensor([1, 2]), 2) // [false, true]` */
+/**
+ * Elementwise a == b → bool.
+ *
+ * @example
+ * ```ts
+ * eq(tensor([1, 2]), tensor([1, 3])); // bool [true, false]
+ * ```
+ */
 export const eq = comparison('eq');
-/** Elementwise a != b → bool. @example `ne(tensor([1, 2]), 2) // [true, false]` */
+/**
+ * Elementwise a != b → bool.
+ *
+ * @example
+ * ```ts
+ * ne(tensor([1, 2]), 2); // bool [true, false]
+ * ```
+ */
 export const ne = comparison('ne');
-/** Elementwise a < b → bool. @example `lt(tensor([1, 2]), 2) // [true, false]` */
+/**
+ * Elementwise a < b → bool.
+ *
+ * @example
+ * ```ts
+ * lt(tensor([1, 2]), 2); // bool [true, false]
+ * ```
+ */
 export const lt = comparison('lt');
-/** Elementwise a <= b → bool. @example `le(tensor([1, 2]), 2) // [true, true]` */
+/**
+ * Elementwise a <= b → bool.
+ *
+ * @example
+ * ```ts
+ * le(tensor([1, 2]), 1); // bool [true, false]
+ * ```
+ */
 export const le = comparison('le');
-/** Elementwise a > b → bool. @example `gt(tensor([1, 2]), 1) // [false, true]` */
+/**
+ * Elementwise a > b → bool.
+ *
+ * @example
+ * ```ts
+ * gt(tensor([1, 2]), 1); // bool [false, true]
+ * ```
+ */
 export const gt = comparison('gt');
-/** Elementwise a >= b → bool. @example `ge(tensor([1, 2]), 2) // [false, true]` */
+/**
+ * Elementwise a >= b → bool.
+ *
+ * @example
+ * ```ts
+ * ge(tensor([1, 2]), 2); // bool [false, true]
+ * ```
+ */
 export const ge = comparison('ge');
-/** Elementwise logical and (nonzero is true) → bool. @example `logicalAnd(tensor([1, 0]), tensor([1, 1]))` */
+/**
+ * Elementwise logical and (nonzero is true) → bool.
+ *
+ * @example
+ * ```ts
+ * logicalAnd(tensor([true, true]), tensor([true, false])); // bool [true, false]
+ * ```
+ */
 export const logicalAnd = comparison('logicalAnd');
-/** Elementwise logical or → bool. @example `logicalOr(tensor([1, 0]), tensor([0, 0]))` */
+/**
+ * Elementwise logical or → bool.
+ *
+ * @example
+ * ```ts
+ * logicalOr(tensor([true, false]), tensor([false, false])); // bool [true, false]
+ * ```
+ */
 export const logicalOr = comparison('logicalOr');
 
-/** Elementwise logical not → bool. @example `logicalNot(tensor([1, 0])) // [false, true]` */
+/**
+ * Elementwise logical not → bool.
+ *
+ * @example
+ * ```ts
+ * logicalNot(tensor([true, false])); // bool [false, true]
+ * ```
+ */
 export function logicalNot(x: Tensor): Tensor {
   checkTensor('logicalNot', 'input', x);
   return wrap(x.backend, x.backend.unary('logicalNot', x.storage, x.size, x.dtype), x.shape, 'bool');
@@ -213,54 +325,215 @@ function zerosOf(g: Tensor): Tensor {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** −x. @example `neg(tensor([1])) // [-1]` */
+/**
+ * −x.
+ *
+ * @example
+ * ```ts
+ * neg(tensor([1, -2])); // [-1, 2]
+ * ```
+ */
 export const neg = unary('neg', (g) => neg(g));
-/** |x|; the gradient at 0 is 0. @example `abs(tensor([-2])) // [2]` */
+/**
+ * |x|; the gradient at 0 is 0.
+ *
+ * @example
+ * ```ts
+ * abs(tensor([-1, 2])); // [1, 2]
+ * ```
+ */
 export const abs = unary('abs', (g, x) => mul(g, sign(x)));
-/** Sign of x (−1, 0 or 1); zero gradient. @example `sign(tensor([-2, 0]))` */
+/**
+ * Sign of x (−1, 0 or 1); zero gradient.
+ *
+ * @example
+ * ```ts
+ * sign(tensor([-3, 0, 2])); // [-1, 0, 1]
+ * ```
+ */
 export const sign = unary('sign', null);
-/** eˣ. @example `exp(tensor([0])) // [1]` */
+/**
+ * eˣ.
+ *
+ * @example
+ * ```ts
+ * exp(tensor([0, 1])); // [1, 2.7183]
+ * ```
+ */
 export const exp = unary('exp', (g, _x, y) => mul(g, y));
-/** eˣ − 1, accurate near 0. @example `expm1(tensor([1e-8]))` */
+/**
+ * eˣ − 1, accurate near 0.
+ *
+ * @example
+ * ```ts
+ * expm1(tensor([1e-6])); // [1e-6], exact for small x
+ * ```
+ */
 export const expm1 = unary('expm1', (g, _x, y) => mul(g, add(y, 1)));
-/** Natural logarithm. @example `log(tensor([1])) // [0]` */
+/**
+ * Natural logarithm.
+ *
+ * @example
+ * ```ts
+ * log(tensor([1, Math.E])); // [0, 1]
+ * ```
+ */
 export const log = unary('log', (g, x) => div(g, x));
-/** log(1 + x), accurate near 0. @example `log1p(tensor([0])) // [0]` */
+/**
+ * log(1 + x), accurate near 0.
+ *
+ * @example
+ * ```ts
+ * log1p(tensor([1e-6])); // [1e-6], exact for small x
+ * ```
+ */
 export const log1p = unary('log1p', (g, x) => div(g, add(x, 1)));
-/** √x. @example `sqrt(tensor([4])) // [2]` */
+/**
+ * √x.
+ *
+ * @example
+ * ```ts
+ * sqrt(tensor([4, 9])); // [2, 3]
+ * ```
+ */
 export const sqrt = unary('sqrt', (g, _x, y) => div(mul(g, 0.5), y));
-/** 1/√x. @example `rsqrt(tensor([4])) // [0.5]` */
+/**
+ * 1/√x.
+ *
+ * @example
+ * ```ts
+ * rsqrt(tensor([4])); // [0.5]
+ * ```
+ */
 export const rsqrt = unary('rsqrt', (g, _x, y) => mul(g, mul(pow(y, 3), -0.5)));
-/** 1/x. @example `reciprocal(tensor([4])) // [0.25]` */
+/**
+ * 1/x.
+ *
+ * @example
+ * ```ts
+ * reciprocal(tensor([2, 4])); // [0.5, 0.25]
+ * ```
+ */
 export const reciprocal = unary('reciprocal', (g, _x, y) => neg(mul(g, square(y))));
-/** x². @example `square(tensor([3])) // [9]` */
+/**
+ * x².
+ *
+ * @example
+ * ```ts
+ * square(tensor([-2, 3])); // [4, 9]
+ * ```
+ */
 export const square = unary('square', (g, x) => mul(g, mul(x, 2)));
-/** sin x. @example `sin(tensor([0]))` */
+/**
+ * sin x.
+ *
+ * @example
+ * ```ts
+ * sin(tensor([0, Math.PI / 2])); // [0, 1]
+ * ```
+ */
 export const sin = unary('sin', (g, x) => mul(g, cos(x)));
-/** cos x. @example `cos(tensor([0]))` */
+/**
+ * cos x.
+ *
+ * @example
+ * ```ts
+ * cos(tensor([0, Math.PI])); // [1, -1]
+ * ```
+ */
 export const cos = unary('cos', (g, x) => neg(mul(g, sin(x))));
-/** tanh x. @example `tanh(tensor([0])) // [0]` */
+/**
+ * tanh x.
+ *
+ * @example
+ * ```ts
+ * tanh(tensor([0])); // [0]
+ * ```
+ */
 export const tanh = unary('tanh', (g, _x, y) => activationBackward('tanhBackward', g, y));
-/** Logistic sigmoid 1/(1+e⁻ˣ). @example `sigmoid(tensor([0])) // [0.5]` */
+/**
+ * Logistic sigmoid 1/(1+e⁻ˣ).
+ *
+ * @example
+ * ```ts
+ * sigmoid(tensor([0])); // [0.5]
+ * ```
+ */
 export const sigmoid = unary('sigmoid', (g, _x, y) => activationBackward('sigmoidBackward', g, y));
-/** log σ(x), stable for large |x|. @example `logSigmoid(tensor([0]))` */
+/**
+ * log σ(x), stable for large |x|.
+ *
+ * @example
+ * ```ts
+ * logSigmoid(tensor([0])); // [-0.6931]
+ * ```
+ */
 export const logSigmoid = unary('logSigmoid', (g, x) => mul(g, sigmoid(neg(x))));
-/** max(x, 0); the gradient at 0 is 0. @example `relu(tensor([-1, 2])) // [0, 2]` */
+/**
+ * max(x, 0); the gradient at 0 is 0.
+ *
+ * @example
+ * ```ts
+ * relu(tensor([-1, 2])); // [0, 2]
+ * ```
+ */
 export const relu = unary('relu', (g, x) => activationBackward('reluBackward', g, x));
-/** x·σ(x) (SiLU / swish). @example `silu(tensor([0])) // [0]` */
+/**
+ * x·σ(x) (SiLU / swish).
+ *
+ * @example
+ * ```ts
+ * silu(tensor([0, 1])); // [0, 0.7311]
+ * ```
+ */
 export const silu = unary('silu', (g, x) => {
   const s = sigmoid(x);
   return mul(g, mul(s, add(mul(x, rsubScalar(1, s)), 1)));
 });
-/** log(1 + eˣ), linear above 20 as PyTorch's default. @example `softplus(tensor([0]))` */
+/**
+ * log(1 + eˣ), linear above 20 as PyTorch's default.
+ *
+ * @example
+ * ```ts
+ * softplus(tensor([0])); // [ln 2]
+ * ```
+ */
 export const softplus = unary('softplus', (g, x) => mul(g, sigmoid(x)));
-/** The error function. @example `erf(tensor([0])) // [0]` */
+/**
+ * The error function.
+ *
+ * @example
+ * ```ts
+ * erf(tensor([0, 1])); // [0, 0.8427]
+ * ```
+ */
 export const erf = unary('erf', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
-/** Floor; zero gradient. @example `floor(tensor([1.5])) // [1]` */
+/**
+ * Floor; zero gradient.
+ *
+ * @example
+ * ```ts
+ * floor(tensor([1.7, -1.2])); // [1, -2]
+ * ```
+ */
 export const floor = unary('floor', null);
-/** Ceiling; zero gradient. @example `ceil(tensor([1.5])) // [2]` */
+/**
+ * Ceiling; zero gradient.
+ *
+ * @example
+ * ```ts
+ * ceil(tensor([1.2, -1.2])); // [2, -1]
+ * ```
+ */
 export const ceil = unary('ceil', null);
-/** Round half to even; zero gradient. @example `round(tensor([2.5])) // [2]` */
+/**
+ * Round half to even; zero gradient.
+ *
+ * @example
+ * ```ts
+ * round(tensor([1.4, 1.6])); // [1, 2]
+ * ```
+ */
 export const round = unary('round', null);
 
 const geluExact = unary('gelu', (g, x) => {
@@ -315,7 +588,14 @@ function rsubScalar(s: number, x: Tensor): Tensor {
   return add(neg(x), s);
 }
 
-/** s − x for a scalar s (PyTorch's `rsub`). @example `rsub(tensor([1]), 3) // [2]` */
+/**
+ * s − x for a scalar s (PyTorch's `rsub`).
+ *
+ * @example
+ * ```ts
+ * rsub(tensor([0.2, 1]), 1); // 1 − x: [0.8, 0]
+ * ```
+ */
 export function rsub(x: Tensor, s: number): Tensor {
   return rsubScalar(s, x);
 }
@@ -421,7 +701,8 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
  *
  * @example
  * ```ts
- * const y = clone(x);
+ * const x = tensor([1, 2, 3]);
+ * const y = clone(x); // a new tensor with the same values
  * ```
  */
 export function clone(x: Tensor): Tensor {

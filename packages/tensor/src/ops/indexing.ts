@@ -133,12 +133,26 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   return record(out, op, [x], (g) => [triangle(op, g, diagonal)]);
 }
 
-/** Lower triangle (j − i ≤ diagonal) of the last two dims; the rest is zero. @example `tril(ones([3, 3]))` */
+/**
+ * Lower triangle (j − i ≤ diagonal) of the last two dims; the rest is zero.
+ *
+ * @example
+ * ```ts
+ * tril(ones([3, 3])); // ones on and below the diagonal: a causal mask
+ * ```
+ */
 export function tril(x: Tensor, diagonal = 0): Tensor {
   return triangle('tril', x, diagonal);
 }
 
-/** Upper triangle (j − i ≥ diagonal) of the last two dims; the rest is zero. @example `triu(ones([3, 3]), 1)` */
+/**
+ * Upper triangle (j − i ≥ diagonal) of the last two dims; the rest is zero.
+ *
+ * @example
+ * ```ts
+ * triu(ones([3, 3]), 1); // ones strictly above the diagonal
+ * ```
+ */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   return triangle('triu', x, diagonal);
 }
@@ -176,6 +190,8 @@ export function oneHot(indices: Tensor, numClasses?: number): Tensor {
  *
  * @example
  * ```ts
+ * const scores = randn([4, 4]);
+ * const causalMask = tril(ones([4, 4])).gt(0); // true on and below the diagonal
  * maskedFill(scores, causalMask.logicalNot(), -Infinity);
  * ```
  */

@@ -156,7 +156,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
  *
  * @example
  * ```ts
- * matmulTransposed(q, k); // q·kᵀ
+ * const q = randn([2, 4, 8]); // (B, T, C)
+ * const k = randn([2, 4, 8]);
+ * matmulTransposed(q, k); // q·kᵀ: (2, 4, 4)
  * ```
  */
 export function matmulTransposed(a: Tensor, b: Tensor): Tensor {

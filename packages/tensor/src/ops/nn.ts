@@ -14,7 +14,15 @@ import { mean, sum } from './reduce.js';
 import { reshape, squeeze, transpose, unsqueeze, permute } from './shape.js';
 import { checkDtype, checkIndexRange, checkSameBackend, checkTensor, describe, product, wrap } from './util.js';
 
-/** How a loss reduces its per-element values. */
+/**
+ * How a loss reduces its per-element values.
+ *
+ * @example
+ * ```ts
+ * const reduction: Reduction = 'none';
+ * mseLoss(tensor([1, 2]), tensor([1, 1]), { reduction }); // [0, 1]: one loss per element
+ * ```
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkReduction(op: string, reduction: unknown): asserts reduction is Reduction {
@@ -58,7 +66,14 @@ export function softmax(x: Tensor, dim: number): Tensor {
   return softmaxAlong('softmax', x, dim, false);
 }
 
-/** log(softmax(x)) along `dim`, computed stably in one fused kernel. @example `logSoftmax(logits, -1)` */
+/**
+ * log(softmax(x)) along `dim`, computed stably in one fused kernel.
+ *
+ * @example
+ * ```ts
+ * logSoftmax(tensor([[1, 2, 3]]), -1); // log-probabilities: each row's exp sums to 1
+ * ```
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   return softmaxAlong('logSoftmax', x, dim, true);
 }
@@ -69,7 +84,9 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
  *
  * @example
  * ```ts
- * layerNorm(x, [768], ln.weight, ln.bias, 1e-5);
+ * const x = randn([2, 5, 768]);
+ * const [weight, bias] = [ones([768]), zeros([768])]; // e.g. a LayerNorm module's parameters
+ * layerNorm(x, [768], weight, bias, 1e-5);
  * ```
  */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
@@ -116,7 +133,9 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
  *
  * @example
  * ```ts
- * dropout(h, 0.1, model.training, generator);
+ * const h = randn([4, 8]);
+ * const training = true; // e.g. model.training
+ * dropout(h, 0.1, training, new Generator(0));
  * ```
  */
 export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
@@ -141,7 +160,15 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
   return out;
 }
 
-/** Options of `crossEntropy` and `nllLoss`. */
+/**
+ * Options of `crossEntropy` and `nllLoss`.
+ *
+ * @example
+ * ```ts
+ * const options: CrossEntropyOptions = { labelSmoothing: 0.1, reduction: 'sum' };
+ * crossEntropy(randn([4, 10]), tensor([1, 2, 3, 4], { dtype: 'int32' }), options);
+ * ```
+ */
 export interface CrossEntropyOptions {
   /** Target value that contributes neither loss nor gradient (PyTorch's default −100). */
   ignoreIndex?: number;
@@ -164,6 +191,8 @@ function classesLast(x: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * const logits = tensor([[2, 0, -1], [0, 1, 0]]);
+ * const labels = tensor([0, 1], { dtype: 'int32' });
  * nllLoss(logSoftmax(logits, -1), labels);
  * ```
  */
@@ -178,6 +207,9 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: CrossEntropyO
  *
  * @example
  * ```ts
+ * const [B, T, vocab] = [2, 3, 5];
+ * const logits = randn([B, T, vocab]);
+ * const targets = tensor([[1, 2, -100], [0, 4, 3]], { dtype: 'int32' }); // -100: not counted
  * const loss = crossEntropy(logits.reshape([-1, vocab]), targets.reshape([-1]), { ignoreIndex: -100 });
  * ```
  */
@@ -267,7 +299,9 @@ function fusedCrossEntropy(rows: Tensor, target: Tensor, expected: number[], ign
  *
  * @example
  * ```ts
- * mseLoss(values, returns);
+ * const values = tensor([0.5, 1.0]);
+ * const returns = tensor([1.0, 1.0]);
+ * mseLoss(values, returns); // 0.125
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
@@ -283,6 +317,8 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
  *
  * @example
  * ```ts
+ * const qValues = tensor([1.0, 2.5, 0.2]);
+ * const targets = tensor([1.2, 0.5, 0.1]);
  * huberLoss(qValues, targets, { delta: 1 });
  * ```
  */
@@ -304,6 +340,8 @@ export function huberLoss(input: Tensor, target: Tensor, options: { delta?: numb
  *
  * @example
  * ```ts
+ * const pred = tensor([0.2, 3]);
+ * const target = tensor([0, 0]);
  * smoothL1Loss(pred, target, { beta: 1 });
  * ```
  */
@@ -324,6 +362,8 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { beta?: nu
  *
  * @example
  * ```ts
+ * const logits = tensor([0.5, -1, 2]);
+ * const labels = tensor([1, 0, 1], { dtype: 'int32' });
  * binaryCrossEntropyWithLogits(logits, labels.float());
  * ```
  */
@@ -355,7 +395,16 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   }
 }
 
-/** Options of `scaledDotProductAttention`. */
+/**
+ * Options of `scaledDotProductAttention`.
+ *
+ * @example
+ * ```ts
+ * const [q, k, v] = [randn([1, 2, 4, 8]), randn([1, 2, 4, 8]), randn([1, 2, 4, 8])];
+ * const options: AttentionOptions = { isCausal: true, dropoutP: 0.1, training: true, generator: new Generator(0) };
+ * scaledDotProductAttention(q, k, v, options);
+ * ```
+ */
 export interface AttentionOptions {
   /** Bool mask broadcastable to (…, L, S): true where attention is allowed. */
   attnMask?: Tensor | null;
@@ -377,6 +426,8 @@ export interface AttentionOptions {
  *
  * @example
  * ```ts
+ * const [B, nHead, T, headSize] = [1, 2, 4, 8];
+ * const [q, k, v] = [randn([B, nHead, T, headSize]), randn([B, nHead, T, headSize]), randn([B, nHead, T, headSize])];
  * const y = scaledDotProductAttention(q, k, v, { isCausal: true }); // (B, nHead, T, headSize)
  * ```
  */

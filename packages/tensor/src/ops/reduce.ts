@@ -11,7 +11,15 @@ import { div, eq, exp, log, mul, sqrt, sub, where } from './elementwise.js';
 import { expand, permute, reshape } from './shape.js';
 import { checkTensor, product, wrap } from './util.js';
 
-/** Options of `variance` and `std`. */
+/**
+ * Options of `variance` and `std`.
+ *
+ * @example
+ * ```ts
+ * const options: VarianceOptions = { correction: 0, keepdim: true };
+ * std(tensor([[1, 2], [3, 4]]), 1, options); // [[0.5], [0.5]]
+ * ```
+ */
 export interface VarianceOptions {
   /** Subtracted from the element count in the denominator: 1 = Bessel's correction (PyTorch's default), 0 = population. */
   correction?: number;
@@ -120,7 +128,14 @@ export function max(x: Tensor, dim?: number | readonly number[], keepdim = false
   return extremum('max', x, dim, keepdim);
 }
 
-/** Minimum values over `dim` (all dims when omitted); PyTorch's `amin`. @example `min(tensor([3, 1, 2])) // 1` */
+/**
+ * Minimum values over `dim` (all dims when omitted); PyTorch's `amin`.
+ *
+ * @example
+ * ```ts
+ * min(tensor([[1, 5], [0, 3]]), 1); // [1, 0]
+ * ```
+ */
 export function min(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   return extremum('min', x, dim, keepdim);
 }
@@ -138,12 +153,26 @@ function argExtremum(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined
   return wrap(x.backend, storage, x.ndim === 0 ? [] : outShape(x.shape, [d], keepdim), 'int32');
 }
 
-/** Index (int32) of the maximum along `dim`, or in the flattened tensor; the first wins ties. @example `argmax(tensor([1, 9, 3])) // 1` */
+/**
+ * Index (int32) of the maximum along `dim`, or in the flattened tensor; the first wins ties.
+ *
+ * @example
+ * ```ts
+ * argmax(tensor([[1, 5, 2], [7, 0, 3]]), 1); // int32 [1, 0]
+ * ```
+ */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtremum('argmax', x, dim, keepdim);
 }
 
-/** Index (int32) of the minimum along `dim`, or in the flattened tensor. @example `argmin(tensor([4, 0, 3])) // 1` */
+/**
+ * Index (int32) of the minimum along `dim`, or in the flattened tensor.
+ *
+ * @example
+ * ```ts
+ * argmin(tensor([[1, 5, 2], [7, 0, 3]]), 1); // int32 [0, 1]
+ * ```
+ */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtremum('argmin', x, dim, keepdim);
 }
@@ -166,7 +195,15 @@ export function variance(x: Tensor, dim?: number | readonly number[], options: V
   return div(sum(mul(centred, centred), dims, keepdim), Math.max(count - correction, 0));
 }
 
-/** Standard deviation over `dim` (√ of `variance`). @example `std(tensor([1, 2, 3, 4]))` */
+/**
+ * Standard deviation over `dim` (√ of `variance`).
+ *
+ * @example
+ * ```ts
+ * std(tensor([1, 2, 3, 4])); // 1.2910 (Bessel's correction)
+ * std(tensor([1, 2, 3, 4]), undefined, { correction: 0 }); // 1.1180
+ * ```
+ */
 export function std(x: Tensor, dim?: number | readonly number[], options: VarianceOptions = {}): Tensor {
   return sqrt(variance(x, dim, options));
 }

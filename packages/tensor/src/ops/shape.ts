@@ -26,7 +26,14 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
 }
 
-/** Alias of `reshape` (tensors are always contiguous). @example `view(x, [-1])` */
+/**
+ * Alias of `reshape` (tensors are always contiguous).
+ *
+ * @example
+ * ```ts
+ * view(tensor([[1, 2], [3, 4]]), [-1]); // [1, 2, 3, 4]
+ * ```
+ */
 export const view = reshape;
 
 /**
@@ -136,7 +143,14 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
-/** Alias of `expand`. @example `broadcastTo(tensor([1]), [3])` */
+/**
+ * Alias of `expand`.
+ *
+ * @example
+ * ```ts
+ * broadcastTo(tensor([1]), [3]); // [1, 1, 1]
+ * ```
+ */
 export const broadcastTo = expand;
 
 /**

@@ -9,7 +9,19 @@ import { sizeOf, stridesOf, type Shape } from '../../shape.js';
 import { binaryLoops, reduceLoop, unaryLoop } from './kernels.js';
 import { wasmKernels } from './wasm/index.js';
 
-/** The optional fast kernels (WebAssembly SIMD) the CPU backend delegates to. Same semantics as the JS loops below. */
+/**
+ * The optional fast kernels (WebAssembly SIMD) the CPU backend delegates to. Same semantics as the JS loops below.
+ *
+ * @example
+ * ```ts
+ * // A backend plugs in its own kernels; unset ones fall back to TypeScript.
+ * const kernels: Partial<FastKernels> = {
+ *   addRowVector(x, bias, rows, cols) {
+ *     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) x[r * cols + c] += bias[c];
+ *   },
+ * };
+ * ```
+ */
 export interface FastKernels {
   addRowVector?(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
@@ -69,7 +81,15 @@ function scratchRow(length: number): Float64Array {
   return rowScratch;
 }
 
-/** The synchronous CPU backend. Use through `setBackend('cpu')`; it is the default. */
+/**
+ * The synchronous CPU backend. Use through `setBackend('cpu')`; it is the default.
+ *
+ * @example
+ * ```ts
+ * const cpu: CpuBackend = cpuBackend();
+ * cpu.name; // 'cpu'
+ * ```
+ */
 export class CpuBackend implements Backend<TypedArray> {
   readonly name = 'cpu';
   readonly contractVersion = BACKEND_CONTRACT_VERSION;

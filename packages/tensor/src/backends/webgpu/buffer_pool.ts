@@ -4,7 +4,16 @@
 // buffers wait in per-bucket free lists for the next request of that bucket. Buckets are four per
 // power of two (at most 25% slack) above 4 KiB and powers of two below.
 
-/** Counts of the pool: buffers handed out and not yet released, and buffers waiting for reuse. */
+/**
+ * Counts of the pool: buffers handed out and not yet released, and buffers waiting for reuse.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter
+ * const gpu = await createWebGPUBackend();
+ * const { liveBuffers, pooledBytes, created }: BufferPoolStats = gpu.poolStats();
+ * ```
+ */
 export interface BufferPoolStats {
   /** Buffers in use (handed out, not released). */
   liveBuffers: number;

@@ -175,7 +175,15 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
   }
 }
 
-/** What `probeWebGPU` found. */
+/**
+ * What `probeWebGPU` found.
+ *
+ * @example
+ * ```ts
+ * const probe: WebGPUProbe = await probeWebGPU();
+ * console.log(probe.available ? describeAdapter(probe.adapter) : probe.error.message);
+ * ```
+ */
 export type WebGPUProbe =
   | { available: true; adapter: Pick<WebGPUAdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'isFallbackAdapter'> }
   | { available: false; error: WebGPUUnavailableError };

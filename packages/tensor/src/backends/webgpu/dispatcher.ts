@@ -23,7 +23,16 @@ const MAP_MODE_READ = 1;
 /** Bytes reserved per dispatch in the uniform buffer (WebGPU's minimum uniform offset alignment). */
 const UNIFORM_SLOT_BYTES = 256;
 
-/** Time spent by one kernel, from GPU timestamps. */
+/**
+ * Time spent by one kernel, from GPU timestamps.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter that supports timestamp queries
+ * const timing: KernelTiming = { op: 'matmul', key: 'matmul_tiled_64x64', ms: 0.42 };
+ * console.log(`${timing.op} ${timing.ms.toFixed(2)} ms`);
+ * ```
+ */
 export interface KernelTiming {
   /** The op the kernel belongs to. */
   op: string;

@@ -6,7 +6,15 @@ import { cpuBackend, registerBackend, setBackend } from '../../engine.js';
 import { createWebGPUBackend } from './create.js';
 import { WebGPUUnavailableError, type WebGPUAdapterSummary, type WebGPUBackend, type WebGPUBackendOptions } from './types.js';
 
-/** Options of `useBackend`. */
+/**
+ * Options of `useBackend`.
+ *
+ * @example
+ * ```ts
+ * const options: UseBackendOptions = { allowFallbackAdapter: false, log: (message) => console.log(message) };
+ * await useBackend('cpu', options);
+ * ```
+ */
 export interface UseBackendOptions extends WebGPUBackendOptions {
   /**
    * Let `'auto'` choose a software adapter (lavapipe, SwiftShader). Default false: those emulate a
@@ -18,7 +26,15 @@ export interface UseBackendOptions extends WebGPUBackendOptions {
   log?: (message: string) => void;
 }
 
-/** What `useBackend` chose. */
+/**
+ * What `useBackend` chose.
+ *
+ * @example
+ * ```ts
+ * const { backend, adapter, message }: BackendChoice = await useBackend('cpu');
+ * console.log(message); // 'cpu'
+ * ```
+ */
 export interface BackendChoice {
   /** The backend now active for new tensors. */
   backend: Backend;
@@ -47,7 +63,8 @@ async function webgpuBackend(options: WebGPUBackendOptions): Promise<WebGPUBacke
  *
  * @example
  * ```ts
- * describeAdapter(gpu.adapter); // "mesa software (llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)), a software adapter"
+ * describeAdapter({ vendor: 'mesa', architecture: '', device: 'llvmpipe', description: 'Mesa 25.0.7 (LLVM 15.0.6)', isFallbackAdapter: true });
+ * // "mesa software (llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)), a software adapter"
  * ```
  */
 export function describeAdapter(adapter: Pick<WebGPUAdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'isFallbackAdapter'>): string {

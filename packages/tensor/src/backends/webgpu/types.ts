@@ -5,7 +5,14 @@ import type { Backend } from '../../backend.js';
 import type { BufferPoolStats } from './buffer_pool.js';
 import type { KernelTiming } from './dispatcher.js';
 
-/** Settings of a WebGPU backend that shape its execution. */
+/**
+ * Settings of a WebGPU backend that shape its execution.
+ *
+ * @example
+ * ```ts
+ * const options: WebGPUExecutionOptions = { batchSize: 128, maxPooledBytes: 256 * 2 ** 20 };
+ * ```
+ */
 export interface WebGPUExecutionOptions {
   /** Kernels per submitted command batch (default 64). Larger batches cost less CPU per kernel. */
   batchSize?: number;
@@ -41,6 +48,12 @@ export interface WebGPUExecutionOptions {
  * Tile shape of the tiled matmul kernel: a workgroup computes a `tileM` × `tileN` block of C,
  * staging `tileK`-deep slices of A and B in workgroup memory, and each of its
  * (tileM / blockM)·(tileN / blockN) threads accumulates `blockM` × `blockN` outputs in registers.
+ *
+ * @example
+ * ```ts
+ * const tiling: MatmulTiling = { tileM: 64, tileN: 64, tileK: 16, blockM: 4, blockN: 4 };
+ * const options: WebGPUBackendOptions = { matmulKernel: 'tiled', matmulTiling: tiling }; // for createWebGPUBackend
+ * ```
  */
 export interface MatmulTiling {
   tileM: number;
@@ -50,7 +63,17 @@ export interface MatmulTiling {
   blockN: number;
 }
 
-/** A tensor's storage on the GPU (opaque): a pooled buffer of `size` 32-bit elements. */
+/**
+ * A tensor's storage on the GPU (opaque): a pooled buffer of `size` 32-bit elements.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter
+ * const gpu = await createWebGPUBackend();
+ * const storage: WebGPUStorage = zeros([1024], { backend: gpu }).storage as WebGPUStorage;
+ * storage.size; // 1024
+ * ```
+ */
 export interface WebGPUStorage {
   /** Elements held. */
   readonly size: number;
@@ -63,9 +86,15 @@ export interface WebGPUStorage {
  *
  * @example
  * ```ts
+ * // not run: needs a WebGPU adapter
  * const gpu = await createWebGPUBackend();
+ * registerBackend(gpu);
+ * setBackend(gpu.name);
+ * const w = randn([64, 64], { requiresGrad: true });
+ * const trainStep = () => w.square().mean().backward(); // encodes kernels, reads nothing back
+ * const loss = w.square().mean();
  * const before = gpu.readbacks;
- * trainStep();                 // encodes kernels, reads nothing back
+ * trainStep();
  * await loss.item();           // the one readback
  * console.log(gpu.readbacks - before, gpu.poolStats());
  * ```
@@ -99,7 +128,17 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   dispose(): void;
 }
 
-/** What an adapter says about itself, and what the backend was granted on it. */
+/**
+ * What an adapter says about itself, and what the backend was granted on it.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter
+ * const gpu = await createWebGPUBackend();
+ * const summary: WebGPUAdapterSummary = gpu.adapter;
+ * console.log(describeAdapter(summary), summary.features);
+ * ```
+ */
 export interface WebGPUAdapterSummary {
   /** GPU vendor, e.g. 'nvidia', 'amd', 'apple', 'mesa' (may be empty). */
   vendor: string;
@@ -120,7 +159,16 @@ export interface WebGPUAdapterSummary {
   limits: Record<string, number>;
 }
 
-/** Options of `createWebGPUBackend` and `useBackend`. */
+/**
+ * Options of `createWebGPUBackend` and `useBackend`.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter
+ * const options: WebGPUBackendOptions = { powerPreference: 'high-performance', batchSize: 128 };
+ * registerBackend(await createWebGPUBackend(options));
+ * ```
+ */
 export interface WebGPUBackendOptions extends WebGPUExecutionOptions {
   /** Which GPU to prefer on machines with several (WebGPU's `powerPreference`). */
   powerPreference?: 'low-power' | 'high-performance';
@@ -135,7 +183,18 @@ export interface WebGPUBackendOptions extends WebGPUExecutionOptions {
   name?: string;
 }
 
-/** Why WebGPU could not be used. */
+/**
+ * Why WebGPU could not be used.
+ *
+ * @example
+ * ```ts
+ * const probe = await probeWebGPU();
+ * if (!probe.available) {
+ *   const reason: WebGPUUnavailableReason = probe.error.reason;
+ *   console.log(reason);
+ * }
+ * ```
+ */
 export type WebGPUUnavailableReason = 'package-missing' | 'package-failed' | 'no-adapter' | 'no-matching-adapter' | 'device-request-failed';
 
 /**
@@ -169,6 +228,9 @@ export class WebGPUUnavailableError extends Error {
  *
  * @example
  * ```ts
+ * // not run: needs a WebGPU adapter
+ * await useBackend('webgpu');
+ * const loss = randn([1000]).square().mean();
  * try {
  *   await loss.item();
  * } catch (error) {

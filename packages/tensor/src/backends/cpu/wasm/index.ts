@@ -127,6 +127,11 @@ export function wasmKernels(): WasmKernels | null {
  *
  * @example
  * setNumThreads(1); // single-threaded timing
+ *
+ * @example
+ * ```ts
+ * setNumThreads(2); // the wasm kernels may split work across 2 threads
+ * ```
  */
 export function setNumThreads(n: number): void {
   threadCount = Math.max(1, Math.min(16, Math.floor(n)));
@@ -139,6 +144,12 @@ export function setNumThreads(n: number): void {
  *
  * @example
  * terminateWorkers();
+ *
+ * @example
+ * ```ts
+ * setNumThreads(2);
+ * terminateWorkers(); // lets a script exit without waiting for idle worker threads
+ * ```
  */
 export function terminateWorkers(): void {
   runtime?.terminateWorkers();
@@ -149,6 +160,11 @@ export function terminateWorkers(): void {
  *
  * @example
  * console.log(`matmul threads: ${getNumThreads()}`);
+ *
+ * @example
+ * ```ts
+ * getNumThreads(); // CPU worker threads the wasm kernels may use
+ * ```
  */
 export function getNumThreads(): number {
   return threadCount;
@@ -160,6 +176,11 @@ export function getNumThreads(): number {
  *
  * @example
  * console.log(wasmKernelVariant()); // 'simd' on Node 20
+ *
+ * @example
+ * ```ts
+ * wasmKernelVariant(); // 'simd', 'relaxed-simd', or null before the kernels load
+ * ```
  */
 export function wasmKernelVariant(): 'relaxed-simd' | 'simd' | null {
   return loadRuntime()?.variant ?? null;
