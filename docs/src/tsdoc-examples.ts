@@ -82,106 +82,11 @@ export const KNOWN_GAPS: Readonly<Record<CheckedPackage, KnownGaps>> = {
   'q-learning': { missing: [], broken: [] },
   'policy-gradient': { missing: [], broken: [] },
   ppo: { missing: [], broken: [] },
-  nn: {
-    // 45 exports without an example, 37 with an example that does not compile or run yet
-    missing: [
-      'ActivationName', 'ActivationSpec', 'AdamOptions', 'AnyModule', 'ClipGradNormOptions',
-      'CosineScheduleOptions', 'EmbeddingOptions', 'FanMode', 'Identity', 'init', 'init.FanMode',
-      'init.KaimingOptions', 'init.Nonlinearity', 'init.ones_', 'init.zeros_', 'KaimingOptions',
-      'LayerNormOptions', 'LinearOptions', 'LinearScheduleOptions', 'LoadedSafetensors',
-      'LoadSafetensorsOptions', 'LoadStateDictOptions', 'LoadStateDictResult', 'LogSoftmax',
-      'LRSchedulerState', 'MLPConfig', 'Nonlinearity', 'OptimizerStateDict', 'ParamGroup',
-      'ParamGroupInput', 'ParamState', 'ParamStateInput', 'RegisterBufferOptions',
-      'RegisterParameterOptions', 'ReLU', 'SafetensorsDtype', 'Schedule', 'SGDOptions', 'Sigmoid', 'SiLU',
-      'Softmax', 'StateDict', 'Tanh', 'TensorModule', 'ZeroGradOptions',
-    ],
-    broken: [
-      'Adam', 'AdamW', 'CheckpointContents', 'Dropout', 'Embedding', 'GELU', 'LRScheduler', 'LayerNorm',
-      'Linear', 'LoadedCheckpoint', 'Module', 'Optimizer', 'SGD', 'SafetensorsError', 'Sequential',
-      'clipGradNorm', 'clipGradNormAsync', 'clipGradValue', 'init.calculateFanInAndFanOut',
-      'init.calculateGain', 'init.constant_', 'init.householderQ', 'init.kaimingNormal_',
-      'init.kaimingUniform_', 'init.layerInit', 'init.normal_', 'init.orthogonal_', 'init.uniform_',
-      'init.xavierNormal_', 'init.xavierUniform_', 'loadCheckpoint', 'loadFile', 'loadSafetensors',
-      'saveCheckpoint', 'saveFile', 'saveSafetensors', 'saveSafetensorsAsync',
-    ],
-  },
-  'reward-model': {
-    // 0 exports without an example, 35 with an example that does not compile or run yet
-    missing: [],
-    broken: [
-      'BradleyTerryOptions', 'BuildComparisonBatchOptions', 'ComparisonBatch', 'ComparisonLossOutput',
-      'JsonlError', 'PreferenceRecord', 'RewardEvaluation', 'RewardForwardOptions', 'RewardModel',
-      'RewardModelOptions', 'RewardTrainingData', 'RewardTrainingResult', 'SaveRewardModelOptions',
-      'TextPreferenceRecord', 'bradleyTerryLoss', 'checkRanking', 'comparisonLoss', 'encodePreference',
-      'evaluateRewardModel', 'loadPreferences', 'loadRewardModel', 'parsePreference',
-      'parsePreferencePair', 'parseRankedPreference', 'readJsonl', 'readPreferences',
-      'readTldrComparisons', 'resolveRewardTrainerConfig', 'rewardCenteringLoss',
-      'rewardModelFromPretrained', 'saveRewardModel', 'scoreSequences', 'setRewardNormalization',
-      'tldrToPreferencePair', 'trainRewardModel',
-    ],
-  },
-  rlhf: {
-    // 2 exports without an example, 58 with an example that does not compile or run yet
-    missing: [
-      'ResponseLogProbs', 'ResponseLogProbsOptions',
-    ],
-    broken: [
-      'DPOData', 'DPOLossOptions', 'DPOLossOutput', 'DPOResult', 'DPOStepMetrics', 'EncodeSFTOptions',
-      'PPOLMConfig', 'PPOModelForwardOptions', 'PPOScoreModel', 'PPOStepStats', 'PPOTrainer',
-      'PPOTrainerOptions', 'PPOValueModel', 'PreferenceBatch', 'PromptFileOptions', 'ReferenceLogProbs',
-      'RejectionSample', 'RejectionSampleResult', 'RejectionSamplingResult', 'SFTData', 'SFTFileOptions',
-      'SFTHooks', 'SFTResult', 'ScoreFunction', 'TokenRewards', 'TrainPPOLMOptions', 'TrainPPOLMResult',
-      'TrainingHooks', 'dpoDefaults', 'dpoLoss', 'encodePrompt', 'encodeSFT', 'entropyFromLogits',
-      'loadPrompts', 'loadSFTExamples', 'maskedWhiten', 'parsePromptRecord', 'parseSFTRecord',
-      'parseTLDRPost', 'readPromptRecords', 'readSFTRecords', 'referenceLogProbs', 'rejectionSample',
-      'rejectionSamplingDefaults', 'resolveDPOConfig', 'resolvePPOLMConfig',
-      'resolveRejectionSamplingConfig', 'resolveSFTConfig', 'responseAdvantages', 'responseLogProbs',
-      'sequenceLogProbs', 'sftDefaults', 'sftLoss', 'tldrToPrompt', 'trainDPO', 'trainPPOLM',
-      'trainRejectionSampling', 'trainSFT',
-    ],
-  },
-  transformer: {
-    // 20 exports without an example, 22 with an example that does not compile or run yet
-    missing: [
-      'AttentionContext', 'ByteTokenizerOptions', 'ForwardOptions', 'GenerateOptions', 'GenerateOutput',
-      'GPT2TokenizerOptions', 'GPTConfig', 'GPTOptions', 'GPTPreset', 'HuggingFaceGPT2Config',
-      'LmLossOptions', 'LoadHuggingFaceOptions', 'LoadPretrainedOptions', 'PackableSequence',
-      'PackedSequences', 'Pretrained', 'SavePretrainedOptions', 'ScalarHeadOptions', 'TokenBatch',
-      'Tokenizer',
-    ],
-    broken: [
-      'BlockList', 'GPT', 'GPT2Body', 'GPT2Tokenizer', 'GPT2_EOS_TOKEN', 'KVCache', 'MLP', 'ScalarHead',
-      'accumulateGradients', 'fromHuggingFaceConfig', 'generate', 'lastTokenIndices', 'lmLoss',
-      'loadHuggingFaceStateDict', 'loadPretrained', 'packSequences', 'positionIdsFromMask', 'sampleBatch',
-      'savePretrained', 'toHuggingFaceConfig', 'toHuggingFaceStateDict', 'validateConfig',
-    ],
-  },
-  tensor: {
-    // 106 exports without an example, 19 with an example that does not compile or run yet
-    missing: [
-      'abs', 'AdamStep', 'argmax', 'argmin', 'AttentionOptions', 'Backend', 'BACKEND_CONTRACT_VERSION',
-      'BackendChoice', 'BackwardFn', 'BackwardOptions', 'BinaryOp', 'broadcastShapes', 'broadcastTo',
-      'BufferPoolStats', 'ceil', 'cos', 'cpuBackend', 'CpuBackend', 'CreationOptions',
-      'CrossEntropyOptions', 'div', 'DType', 'eq', 'erf', 'exp', 'expm1', 'FastKernels', 'floor',
-      'fullLike', 'ge', 'GeneratorState', 'getBackend', 'getDefaultGenerator', 'getNumThreads',
-      'GradNode', 'gt', 'isGradEnabled', 'KernelTiming', 'le', 'listBackends', 'log', 'log1p',
-      'logicalAnd', 'logicalNot', 'logicalOr', 'logSigmoid', 'logSoftmax', 'lt', 'MatmulTiling',
-      'maximum', 'MemoryInfo', 'min', 'minimum', 'mul', 'ne', 'neg', 'NestedArray', 'NestedInput', 'ones',
-      'onesLike', 'pow', 'randLike', 'randnLike', 'RandomOptions', 'reciprocal', 'ReduceOp', 'Reduction',
-      'registerBackend', 'relu', 'remainder', 'round', 'rsqrt', 'rsub', 'scalar', 'setNumThreads',
-      'Shape', 'sigmoid', 'sign', 'silu', 'sin', 'softplus', 'sqrt', 'square', 'std', 'sub', 'tanh',
-      'TensorContainer', 'TensorOrScalar', 'terminateWorkers', 'tril', 'triu', 'TypedArray', 'UnaryOp',
-      'UseBackendOptions', 'VarianceOptions', 'view', 'wasmKernelVariant', 'WebGPUAdapterSummary',
-      'WebGPUBackendOptions', 'WebGPUExecutionOptions', 'WebGPUProbe', 'WebGPUStorage',
-      'WebGPUUnavailableReason', 'withGradEnabled', 'zeros', 'zerosLike',
-    ],
-    broken: [
-      'WebGPUBackend', 'WebGPUDeviceError', 'binaryCrossEntropyWithLogits', 'categorical', 'clone',
-      'crossEntropy', 'describeAdapter', 'dispose', 'dropout', 'huberLoss', 'layerNorm', 'maskedFill',
-      'matmulTransposed', 'mseLoss', 'nllLoss', 'noGrad', 'scaledDotProductAttention', 'smoothL1Loss',
-      'tidy',
-    ],
-  },
+  nn: { missing: [], broken: [] },
+  'reward-model': { missing: [], broken: [] },
+  rlhf: { missing: [], broken: [] },
+  transformer: { missing: [], broken: [] },
+  tensor: { missing: [], broken: [] },
 };
 
 /**
