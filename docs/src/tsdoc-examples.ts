@@ -239,19 +239,27 @@ function lineOf(sf: ts.SourceFile, pos: number): number {
 }
 
 /**
- * The ```ts blocks of the `@example` tags of one JSDoc comment, read from the raw comment (not the
- * compiler's tag list, which also splits at an `@` inside code, as in `'@attune/envs'`) so that
- * lines map back exactly. A tag runs until the next line that starts with `@` outside a code fence.
+ * The ```ts blocks of the `@example` tags of one JSDoc comment's text (from its opening slash-star-star
+ * to its closing star-slash), read line by line rather than through the compiler's tag list, which
+ * also splits at an `@` inside code (`'@attune/envs'`), so that lines map back exactly. A tag runs
+ * until the next line that starts with `@` outside a code fence. `startLine` is the 1-based line of
+ * the comment's first line; each block's `line` is that of its first code line.
+ *
+ * @example
+ * ```ts
+ * const comment = ['/' + '** Doubles.', ' * @example', ' * ```ts', ' * // not run: slow', ' * double(2);', ' * ```', ' *' + '/'].join('\n');
+ * const { blocks } = parseExampleComment(comment, 10);
+ * blocks[0]; // { line: 13, code: '// not run: slow\ndouble(2);', notRun: 'slow' }
+ * ```
  */
-function blocksOfDoc(doc: ts.JSDoc, exportName: string, firstIndex: number): { blocks: ExampleBlock[]; tagsWithoutCode: number } {
-  const sf = doc.getSourceFile();
-  const start = doc.getStart(sf);
-  const startLine = lineOf(sf, start);
-  const lines = sf.text
-    .slice(start, doc.end)
+export function parseExampleComment(
+  comment: string,
+  startLine: number,
+): { blocks: Pick<ExampleBlock, 'line' | 'code' | 'notRun'>[]; tagsWithoutCode: number } {
+  const lines = comment
     .split('\n')
     .map((l, i) => (i === 0 ? l.replace(/^\/\*\*\s?/, '') : l.replace(/^\s*\*(?!\/) ?/, '')));
-  const blocks: ExampleBlock[] = [];
+  const blocks: Pick<ExampleBlock, 'line' | 'code' | 'notRun'>[] = [];
   let tagsWithoutCode = 0;
   let inExample = false;
   let blocksInTag = 0;
@@ -271,9 +279,6 @@ function blocksOfDoc(doc: ts.JSDoc, exportName: string, firstIndex: number): { b
       const body = lines.slice(i + 1, j).map((l) => l.slice(Math.min(fenceIndent, l.match(/^\s*/)![0].length)));
       const notRunMatch = body.find((l) => l.trim() !== '')?.match(/^\s*\/\/\s*not run:\s*(.*)$/);
       blocks.push({
-        exportName,
-        index: firstIndex + blocks.length,
-        file: rel(sf.fileName),
         line: startLine + i + 1,
         code: body.join('\n'),
         notRun: notRunMatch ? notRunMatch[1].trim() || '(no reason given)' : null,
@@ -284,6 +289,15 @@ function blocksOfDoc(doc: ts.JSDoc, exportName: string, firstIndex: number): { b
   }
   if (inExample && blocksInTag === 0) tagsWithoutCode++;
   return { blocks, tagsWithoutCode };
+}
+
+/** The example blocks of one JSDoc node, located in its source file. */
+function blocksOfDoc(doc: ts.JSDoc, exportName: string, firstIndex: number): { blocks: ExampleBlock[]; tagsWithoutCode: number } {
+  const sf = doc.getSourceFile();
+  const start = doc.getStart(sf);
+  const found = parseExampleComment(sf.text.slice(start, doc.end), lineOf(sf, start));
+  const blocks = found.blocks.map((b, i) => ({ exportName, index: firstIndex + i, file: rel(sf.fileName), ...b }));
+  return { blocks, tagsWithoutCode: found.tagsWithoutCode };
 }
 
 /** The nodes whose JSDoc documents a declaration. */

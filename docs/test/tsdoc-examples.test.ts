@@ -9,6 +9,7 @@ import {
   KNOWN_GAPS,
   collectExports,
   formatProblem,
+  parseExampleComment,
   runExamples,
   typecheckExamples,
   type ExampleProblem,
@@ -20,6 +21,51 @@ const compileProblems = async (pkg: string): Promise<ExampleProblem[]> => {
   compiled ??= typecheckExamples(CHECKED_PACKAGES);
   return (await compiled).get(pkg) ?? [];
 };
+
+describe('parseExampleComment', () => {
+  const comment = [
+    '/**',
+    ' * Summary with a fence outside any example:',
+    ' * ```ts',
+    ' * notAnExample();',
+    ' * ```',
+    ' *',
+    ' * @param x - the input',
+    ' * @example',
+    ' * ```ts',
+    " * import { make } from '@attune/envs'; // an @ inside code is not a tag",
+    ' *   indented();',
+    ' * ```',
+    ' * ```sh',
+    ' * npm test',
+    ' * ```',
+    ' * @example',
+    ' * ```typescript',
+    ' * // not run: needs a GPU',
+    ' * gpuOnly();',
+    ' * ```',
+    ' * @example Text only, no code block.',
+    ' */',
+  ].join('\n');
+
+  test('finds the ts blocks of @example tags only, with their first code line and opt-out reason', () => {
+    const { blocks, tagsWithoutCode } = parseExampleComment(comment, 100);
+    expect(blocks).toEqual([
+      { line: 109, code: "import { make } from '@attune/envs'; // an @ inside code is not a tag\n  indented();", notRun: null },
+      { line: 117, code: '// not run: needs a GPU\ngpuOnly();', notRun: 'needs a GPU' },
+    ]);
+    expect(tagsWithoutCode).toBe(1);
+  });
+
+  test('an opt-out without a reason is flagged', () => {
+    const { blocks } = parseExampleComment(['/**', ' * @example', ' * ```ts', ' * // not run:', ' * x();', ' * ```', ' */'].join('\n'), 1);
+    expect(blocks[0].notRun).toBe('(no reason given)');
+  });
+
+  test('problems are formatted as file:line (export): message', () => {
+    expect(formatProblem({ exportName: 'zeros', file: 'a.ts', line: 3, message: 'boom' })).toBe('a.ts:3 (zeros): boom');
+  });
+});
 
 const exportsOf = (problems: readonly ExampleProblem[]) => new Set(problems.map((p) => p.exportName));
 
