@@ -82,6 +82,7 @@ export function describeAdapter(adapter: Pick<WebGPUAdapterSummary, 'vendor' | '
  * const { backend, message } = await useBackend('auto');
  * console.log(message); // e.g. "webgpu: nvidia ampere (NVIDIA GeForce RTX 3090)"
  * const x = randn([256, 256]); // on `backend`
+ * await useBackend('cpu'); // and back to the CPU
  * ```
  */
 export async function useBackend(kind: 'webgpu' | 'cpu' | 'auto' = 'auto', options: UseBackendOptions = {}): Promise<BackendChoice> {

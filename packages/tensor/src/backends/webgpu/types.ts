@@ -204,7 +204,7 @@ export type WebGPUUnavailableReason = 'package-missing' | 'package-failed' | 'no
  * @example
  * ```ts
  * try {
- *   await useBackend('webgpu');
+ *   await createWebGPUBackend(); // creates a device without making it the active backend
  * } catch (error) {
  *   if (error instanceof WebGPUUnavailableError && error.reason === 'package-missing') console.log('npm install webgpu');
  * }
