@@ -94,30 +94,22 @@ function machineText(m: Obj): string {
   return parts.filter(Boolean).join(', ') || MISSING;
 }
 
-function kernelFigure(row: Obj | undefined): { text: string; value?: number } {
+function kernelFigure(row: Obj | undefined): { text: string; value?: number; unit?: string; note?: string } {
   if (row === undefined) return { text: '' };
   const status = str(row.status);
-  if (status !== undefined && status !== 'measured') return { text: status };
+  if (status !== undefined && status !== 'measured') {
+    // A skipped or failed case: the cell says which, the reason goes under the table.
+    const [word, ...reason] = status.split(':');
+    return { text: word.trim(), note: reason.join(':').trim() || str(row.error) || str(row.reason) };
+  }
   for (const [key, unit] of [['tokensPerSecond', 'tok/s'], ['gflops', 'GFLOP/s'], ['gbps', 'GB/s']] as const) {
     const v = num(row[key]);
-    if (v !== undefined) return { text: `${formatNumber(v)} ${unit}`, value: v };
+    if (v !== undefined) return { text: `${formatNumber(v)} ${unit}`, value: v, unit };
   }
   return { text: MISSING };
 }
 
-/** The WebGPU kernel section: one column group per adapter, one row per case. */
-function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
-  const out: string[] = ['## WebGPU kernels across GPUs', ''];
-  if (files.length === 0) return [...out, 'No kernel results are committed yet.', ''].join('\n');
-  out.push(
-    'Written by `npm run bench --workspace @attune/benchmark-kernels`, one file per adapter. Each cell is the',
-    "throughput of one library on that adapter; `attune / tfjs` is the ratio of Attune's WebGPU backend to",
-    "`@tensorflow/tfjs-backend-webgpu` measured in the same process (above 1: Attune is faster). A blank cell",
-    'means the case was not run on that adapter; "skipped" means it would have exceeded the time cap or a',
-    "buffer limit of the adapter.",
-    '',
-  );
-  const data = files.map((f) => obj(f.data));
+function kernelCases(data: Obj[]): { id: string; title: string }[] {
   const cases: { id: string; title: string }[] = [];
   for (const d of data) {
     for (const r of arr(d.results).map(obj)) {
@@ -125,43 +117,71 @@ function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
       if (id !== undefined && !cases.some((c) => c.id === id)) cases.push({ id, title: str(r.title) ?? id });
     }
   }
-  const header = ['case'];
-  for (const d of data) {
-    const n = adapterName(d);
-    header.push(`Attune WebGPU · ${n}`, `tfjs-webgpu · ${n}`, `Attune CPU · ${n}`, `attune / tfjs · ${n}`);
-  }
-  const rows = cases.map(({ id, title }) => {
-    const row = [title];
-    for (const d of data) {
-      const find = (lib: string) => arr(d.results).map(obj).find((r) => r.case === id && r.library === lib);
-      const ours = kernelFigure(find('attune-webgpu'));
-      const theirs = kernelFigure(find('tfjs-webgpu'));
-      const cpu = kernelFigure(find('attune-cpu'));
-      const ratio = ours.value !== undefined && theirs.value !== undefined && theirs.value > 0
-        ? `${formatNumber(ours.value / theirs.value)}×` : '';
-      row.push(ours.text, theirs.text, cpu.text, ratio);
-    }
-    return row;
-  });
-  out.push(table(header, rows, header.map((_, i) => (i === 0 ? 'l' : 'r'))), '');
-  out.push('### Adapters and bars', '');
+  return cases;
+}
+
+function kernelRow(d: Obj, id: string, library: string): Obj | undefined {
+  return arr(d.results).map(obj).find((r) => r.case === id && r.library === library);
+}
+
+/** The WebGPU kernel section: Attune on every adapter side by side, then each adapter in detail. */
+function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
+  const out: string[] = ['## WebGPU kernels across GPUs', ''];
+  if (files.length === 0) return [...out, 'No kernel results are committed yet.', ''].join('\n');
+  const data = files.map((f) => obj(f.data));
+  const cases = kernelCases(data);
+  out.push(
+    'Written by `npm run bench --workspace @attune/benchmark-kernels`, one file per adapter. Each cell is the',
+    "throughput of Attune's WebGPU backend on that adapter and, in brackets, how it compares with",
+    '`@tensorflow/tfjs-backend-webgpu` measured in the same process (above 1×: Attune is faster). A blank cell',
+    'means the case was not run on that adapter.',
+    '',
+  );
+  const summary = cases.map(({ id, title }) => [title, ...data.map((d) => {
+    const ours = kernelFigure(kernelRow(d, id, 'attune-webgpu'));
+    const theirs = kernelFigure(kernelRow(d, id, 'tfjs-webgpu'));
+    const ratio = ours.value !== undefined && theirs.value !== undefined && theirs.value > 0 ? ` (${formatNumber(ours.value / theirs.value)}×)` : '';
+    return `${ours.text}${ratio}`;
+  })]);
+  out.push(table(['case', ...data.map(adapterName)], summary, ['l', ...data.map(() => 'r' as const)]), '');
   for (const d of data) {
     const a = obj(d.adapter);
-    out.push(`- **${adapterName(d)}** (${str(a.description) ?? MISSING}), ${date(d)}, ${machineText(obj(d.machine))}${d.quick === true ? ', quick run' : ''}.`);
-    for (const b of arr(d.bars).map(obj)) {
-      const note = str(b.note) ? ` (${str(b.note)})` : '';
-      out.push(`  - ${str(b.name) ?? MISSING}: ${formatNumber(b.value)} (target ${formatNumber(b.target)}): ${passText(b.pass)}${note}`);
+    out.push(`### ${adapterName(d)}`, '');
+    out.push(`${str(a.description) ?? MISSING}; ${date(d)}, ${machineText(obj(d.machine))}${d.quick === true ? ', quick run' : ''}.`, '');
+    const notes: string[] = [];
+    const noteMark = (note: string | undefined): string => {
+      if (note === undefined || note === '') return '';
+      let i = notes.indexOf(note);
+      if (i < 0) i = notes.push(note) - 1;
+      return ` (${i + 1})`;
+    };
+    const rows = cases.filter(({ id }) => arr(d.results).some((r) => obj(r).case === id)).map(({ id, title }) => {
+      const figures = ['attune-webgpu', 'tfjs-webgpu', 'attune-cpu'].map((lib) => kernelFigure(kernelRow(d, id, lib)));
+      const [ours, theirs] = figures;
+      const ratio = ours.value !== undefined && theirs.value !== undefined && theirs.value > 0 ? `${formatNumber(ours.value / theirs.value)}×` : '';
+      return [title, ...figures.map((f) => `${f.text}${noteMark(f.note)}`), ratio];
+    });
+    out.push(table(['case', 'Attune WebGPU', 'tfjs-webgpu', 'Attune CPU', 'Attune / tfjs'], rows, ['l', 'r', 'r', 'r', 'r']), '');
+    for (const [i, n] of notes.entries()) out.push(`${i + 1}. ${n}`);
+    if (notes.length > 0) out.push('');
+    const bars = arr(d.bars).map(obj);
+    if (bars.length > 0) {
+      out.push('Bars:', '');
+      for (const b of bars) {
+        const note = str(b.note) ? ` (${str(b.note)})` : '';
+        out.push(`- ${str(b.name) ?? MISSING}: ${formatNumber(b.value)}, target ${formatNumber(b.target)}: ${passText(b.pass)}${note}`);
+      }
+      out.push('');
     }
   }
   const method = data.map((d) => str(d.method)).find(Boolean);
-  if (method !== undefined) out.push('', `Method: ${method}`);
-  out.push('');
+  if (method !== undefined) out.push(`Method: ${method}`, '');
   if (tunes.length > 0) {
     out.push('### Matmul tilings', '', 'Written by `npm run tune-matmul --workspace @attune/benchmark-kernels` (GFLOP/s per tiling and size).', '');
     for (const t of tunes) {
       const d = obj(t.data);
-      const sizes = arr(d.sizes).map(num).filter((s): s is number => s !== undefined);
-      const tilings = [...new Set(arr(d.rows).map((r) => str(obj(r).tiling)).filter((s): s is string => s !== undefined))];
+      const sizes = arr(d.sizes).map(num).filter((x): x is number => x !== undefined);
+      const tilings = [...new Set(arr(d.rows).map((r) => str(obj(r).tiling)).filter((x): x is string => x !== undefined))];
       const rows = tilings.map((tiling) => [
         tiling === d.best ? `**${tiling}** (chosen)` : tiling,
         ...sizes.map((size) => {
@@ -169,7 +189,7 @@ function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
           return r === undefined ? '' : kernelFigure(r).text;
         }),
       ]);
-      out.push(`**${adapterName(d)}**, ${date(d)}:`, '', table(['tiling', ...sizes.map((s) => `${s}²`)], rows, ['l', ...sizes.map(() => 'r' as const)]), '');
+      out.push(`**${adapterName(d)}**, ${date(d)}:`, '', table(['tiling', ...sizes.map((x) => `${x}²`)], rows, ['l', ...sizes.map(() => 'r' as const)]), '');
     }
   }
   return out.join('\n');

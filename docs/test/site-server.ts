@@ -2,9 +2,8 @@
 // 127.0.0.1 (TypeDoc's pages load their navigation and search index as scripts; a real HTTP origin
 // is also what users get from any static host).
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** docs/ */
@@ -43,6 +42,11 @@ export function newestSourceMtime(): number {
  * Returns whether it built.
  */
 export function ensureSite(): boolean {
+  // TypeDoc resolves @attune/tensor's imports, including its generated WebAssembly kernel module;
+  // turbo does not order this workspace after the tensor package's build:wasm, so make sure here.
+  if (!existsSync(join(rootDir, 'packages', 'tensor', 'src', 'backends', 'cpu', 'wasm', 'generated', 'kernels.ts'))) {
+    execFileSync('npm', ['run', 'build:wasm', '--workspace', '@attune/tensor'], { cwd: rootDir, stdio: 'inherit' });
+  }
   const stamp = join(siteDir, 'index.html');
   const fresh = existsSync(stamp) && statSync(stamp).mtimeMs > newestSourceMtime();
   if (fresh && process.env.DOCS_REBUILD !== '1') return false;
@@ -64,39 +68,4 @@ export function listFiles(dir: string, prefix = ''): string[] {
   return out.sort();
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.md': 'text/markdown; charset=utf-8',
-};
-
-/** Serves `dir` on 127.0.0.1 on a free port; `/x/` serves `/x/index.html`. */
-export async function serveStatic(dir: string): Promise<{ origin: string; close: () => Promise<void> }> {
-  const root = normalize(dir + sep);
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(root, path));
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('static server has no port');
-  return {
-    origin: `http://127.0.0.1:${address.port}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
-  };
-}
+export { serveStatic } from '../scripts/serve.ts';

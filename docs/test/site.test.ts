@@ -24,7 +24,12 @@ async function visit(tab: Page, origin: string, path: string, withNavigation = f
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   };
   const onPageError = (error: Error) => problems.push(`page error: ${error.message}`);
-  const onFailed = (req: { url(): string; failure(): { errorText: string } | null }) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? '?'})`);
+  const onFailed = (req: { url(): string; failure(): { errorText: string } | null }) => {
+    // ERR_ABORTED: cancelled because the tab moved on to the next page (the favicon is fetched
+    // after load); a missing file shows up as an HTTP 404 response instead.
+    const error = req.failure()?.errorText ?? '?';
+    if (error !== 'net::ERR_ABORTED') problems.push(`request failed: ${req.url()} (${error})`);
+  };
   const onResponse = (res: { url(): string; status(): number }) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
   };
