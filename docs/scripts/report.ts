@@ -6,6 +6,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readRun, renderReport } from '@attune/report';
 
+/** Where the committed run was made, relative to the repository root (shown in the report). */
+export const RECIPE_RUN_DIR = 'examples/rlhf-sentiment/runs/rlhf-sentiment';
+
 /** When the committed run finished (report.json has no date); printed as the report's "generated" time so builds are reproducible. */
 export const RECIPE_RUN_FINISHED = new Date('2026-11-26T17:53:00Z');
 
@@ -22,7 +25,8 @@ export const RECIPE_RUN_FINISHED = new Date('2026-11-26T17:53:00Z');
  * ```
  */
 export async function writeRecipeReport(runDir: string, outFile: string): Promise<string> {
-  const run = await readRun(runDir);
+  // The page shows the run's directory: name where the run was made, not this checkout's path.
+  const run = { ...(await readRun(runDir)), dir: RECIPE_RUN_DIR };
   if (run.series.length === 0) throw new Error(`${join(runDir, 'metrics.jsonl')} has no metric series to plot`);
   const html = renderReport(run, { title: 'RLHF sentiment recipe (seed 1, CPU)', generatedAt: RECIPE_RUN_FINISHED });
   mkdirSync(dirname(outFile), { recursive: true });

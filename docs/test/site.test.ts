@@ -122,6 +122,11 @@ describe.skipIf(!browserAvailable())('the docs site in headless Chromium', () =>
     for (const pkg of ['bandits', 'envs', 'nn', 'policy-gradient', 'ppo', 'q-learning', 'reward-model', 'rlhf', 'tensor', 'transformer']) {
       expect(modules, pkg).toContain(`modules/_attune_${pkg}.html`);
     }
+    // Nothing of the machine that built it: the same tree gives the same site anywhere.
+    const checkout = join(siteDir, '..', '..');
+    for (const page of [...pages, 'media/rlhf-sentiment.html']) {
+      expect(readFileSync(join(siteDir, page), 'utf8').includes(checkout), `${page} contains the path ${checkout}`).toBe(false);
+    }
     // The kernel table is rendered from benchmarks/results at build time.
     const benchmarks = readFileSync(join(siteDir, 'documents', 'Benchmarks.html'), 'utf8');
     expect(benchmarks).toContain('nvidia-h100-80gb-hbm3');
