@@ -11,6 +11,7 @@
 //    @attune/report into site/reports/, where the RLHF guide embeds it.
 //
 // Run with `tsx --conditions=@attune/source` so @attune/report resolves to its source.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,8 +127,20 @@ async function runTypeDoc(packages: Map<string, string>): Promise<void> {
   }
 }
 
+/**
+ * TypeDoc resolves @attune/tensor's imports, including its generated WebAssembly kernel module.
+ * `npm run docs` builds it first; a bare `turbo run build` does not order this workspace after
+ * the tensor package, so build the kernels here when they are missing.
+ */
+function ensureWasmKernels(): void {
+  if (existsSync(join(rootDir, 'packages', 'tensor', 'src', 'backends', 'cpu', 'wasm', 'generated', 'kernels.ts'))) return;
+  console.log('docs: building the WebAssembly kernels first (npm run build:wasm --workspace @attune/tensor)');
+  execFileSync('npm', ['run', 'build:wasm', '--workspace', '@attune/tensor'], { cwd: rootDir, stdio: 'inherit' });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  ensureWasmKernels();
   const packages = findPackages();
   writeGenerated(packages);
   // Before TypeDoc: the RLHF guide links to the report, and TypeDoc copies linked files into the site.

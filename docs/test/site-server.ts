@@ -38,15 +38,11 @@ export function newestSourceMtime(): number {
 }
 
 /**
- * Builds docs/site unless a build newer than every source exists (`DOCS_REBUILD=1` forces one).
+ * Builds docs/site unless a build newer than every source exists (`DOCS_REBUILD=1` forces one);
+ * the build script builds the tensor package's WebAssembly kernels first if they are missing.
  * Returns whether it built.
  */
 export function ensureSite(): boolean {
-  // TypeDoc resolves @attune/tensor's imports, including its generated WebAssembly kernel module;
-  // turbo does not order this workspace after the tensor package's build:wasm, so make sure here.
-  if (!existsSync(join(rootDir, 'packages', 'tensor', 'src', 'backends', 'cpu', 'wasm', 'generated', 'kernels.ts'))) {
-    execFileSync('npm', ['run', 'build:wasm', '--workspace', '@attune/tensor'], { cwd: rootDir, stdio: 'inherit' });
-  }
   const stamp = join(siteDir, 'index.html');
   const fresh = existsSync(stamp) && statSync(stamp).mtimeMs > newestSourceMtime();
   if (fresh && process.env.DOCS_REBUILD !== '1') return false;
