@@ -53,6 +53,8 @@ export const CHECKED_PACKAGES = [
   'rlhf',
   'transformer',
   'tensor',
+  'report',
+  'cli',
 ] as const;
 
 /**
@@ -87,6 +89,8 @@ export const KNOWN_GAPS: Readonly<Record<CheckedPackage, KnownGaps>> = {
   rlhf: { missing: [], broken: [] },
   transformer: { missing: [], broken: [] },
   tensor: { missing: [], broken: [] },
+  report: { missing: [], broken: [] },
+  cli: { missing: [], broken: [] },
 };
 
 /**

@@ -20,7 +20,11 @@ import { defaultTabularConfig, dqnDefaults, resolveDQNConfig, resolveTabularConf
  *
  * @example
  * ```ts
- * throw new ConfigError('ppo config has no field "lerningRate"; valid fields: learningRate, …');
+ * try {
+ *   validateConfig(ALGORITHMS.ppo, ALGORITHMS.ppo.defaults('CartPole-v1'), { lerningRate: 1e-3 });
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.log(error.message); // … ppo config has no field "lerningRate"; valid fields: …
+ * }
  * ```
  */
 export class ConfigError extends Error {
@@ -33,7 +37,7 @@ export class ConfigError extends Error {
  *
  * @example
  * ```ts
- * const kind: AlgorithmKind = algorithm('sarsa').kind; // 'tabular'
+ * const kind: AlgorithmKind = ALGORITHMS.sarsa.kind; // 'tabular'
  * ```
  */
 export type AlgorithmKind = 'deep' | 'tabular' | 'bandit';
@@ -282,8 +286,13 @@ function describe(value: unknown): string {
  *
  * @example
  * ```ts
- * validateConfig(algorithm('ppo'), algorithm('ppo').defaults('CartPole-v1'), { learningRate: 1e-3 }).learningRate; // 0.001
- * validateConfig(algorithm('ppo'), algorithm('ppo').defaults('CartPole-v1'), { numEnvs: '8' }); // throws: numEnvs must be a number, got string "8"
+ * const ppo = ALGORITHMS.ppo;
+ * validateConfig(ppo, ppo.defaults('CartPole-v1'), { learningRate: 1e-3 }).learningRate; // 0.001
+ * try {
+ *   validateConfig(ppo, ppo.defaults('CartPole-v1'), { numEnvs: '8' });
+ * } catch (error) {
+ *   console.log((error as Error).message); // config: ppo config field "numEnvs" must be number, got string "8"
+ * }
  * ```
  */
 export function validateConfig(spec: AlgorithmSpec, defaults: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>, source = 'config'): Record<string, unknown> {
@@ -318,6 +327,8 @@ export function validateConfig(spec: AlgorithmSpec, defaults: Readonly<Record<st
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * await writeFile('ppo.yaml', 'learningRate: 0.001\nnumEnvs: 8\n');
  * const overrides = await loadConfigFile('ppo.yaml'); // { learningRate: 0.001, numEnvs: 8 }
  * ```
  */

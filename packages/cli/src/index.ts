@@ -5,27 +5,11 @@
  * entry; `bin.ts` is the executable.
  */
 export { createProgram, main, type ProgramStatus } from './program.js';
-export type { CliIO } from './io.js';
-export { processIO } from './io.js';
-export {
-  ALGORITHMS,
-  ConfigError,
-  algorithm,
-  checkEnv,
-  loadConfigFile,
-  parseSetFlags,
-  validateConfig,
-  valueType,
-  type AlgorithmKind,
-  type AlgorithmSpec,
-  type ValueType,
-} from './config.js';
-export { runTrainJob, StopRequested, CHECKPOINT_DIR, type TrainJob, type TrainHooks, type TrainOutcome, type TrainProgress } from './trainers.js';
+export { processIO, type CliIO } from './io.js';
+export { ALGORITHMS, ConfigError, loadConfigFile, validateConfig, type AlgorithmKind, type AlgorithmSpec } from './config.js';
 export { train, type TrainOptions, type RunConfig } from './commands/train.js';
 export { evaluateRun, type EvalOptions, type EvalRecord } from './commands/eval.js';
-export { listEnvs, printEnvs, type EnvEntry } from './commands/envs.js';
+export { listEnvs, type EnvEntry } from './commands/envs.js';
 export { reportRun } from './commands/report.js';
-export { bench, benchCommand, BENCH_SUITES, type BenchOptions } from './commands/bench.js';
-export { rlhf, recipeArgs, resolveRecipe, RECIPES, type RecipeSpec, type RlhfOptions, type ResolvedRecipe } from './commands/rlhf.js';
-export { defaultRunDir, findRepoRoot, packageVersions, readJson, writeJson, writeRunReport } from './run-dir.js';
-export { ProgressDisplay } from './progress.js';
+export { bench, type BenchOptions } from './commands/bench.js';
+export { rlhf, RECIPES, type RecipeSpec, type RlhfOptions } from './commands/rlhf.js';

@@ -5,7 +5,9 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bench, benchCommand, findRepoRoot, main, reportRun, type CliIO } from '../src/index.js';
+import { bench, main, reportRun, type CliIO } from '../src/index.js';
+import { benchCommand } from '../src/commands/bench.js';
+import { findRepoRoot } from '../src/run-dir.js';
 import { CLI_DIR } from './run-attune.js';
 
 function capture(): { io: CliIO; text: () => string } {

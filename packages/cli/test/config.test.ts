@@ -4,7 +4,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALGORITHMS, ConfigError, algorithm, checkEnv, loadConfigFile, main, parseSetFlags, validateConfig, type CliIO } from '../src/index.js';
+import { ALGORITHMS, ConfigError, loadConfigFile, main, validateConfig, type CliIO } from '../src/index.js';
+import { algorithm, checkEnv, parseSetFlags } from '../src/config.js';
 
 async function run(argv: string[]): Promise<{ status: number; err: string }> {
   const err: string[] = [];

@@ -1,7 +1,8 @@
 // The progress display: plain lines with rate, ETA and the key metric when stdout is not a
 // terminal; nothing with --quiet.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProgressDisplay, defaultRunDir } from '../src/index.js';
+import { ProgressDisplay } from '../src/progress.js';
+import { defaultRunDir } from '../src/run-dir.js';
 
 afterEach(() => vi.useRealTimers());
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, RECIPES, recipeArgs, resolveRecipe } from '../src/index.js';
+import { ConfigError, RECIPES } from '../src/index.js';
+import { recipeArgs, resolveRecipe } from '../src/commands/rlhf.js';
 import { runAttune, startAttune, waitFor } from './run-attune.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -81,11 +82,13 @@ describe('attune rlhf sentiment (executable)', () => {
     const runDir = join(await mkdtemp(join(tmpdir(), 'attune-cli-rlhf-')), 'run');
     const first = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stop-after', 'pretrain', '--run-dir', runDir, '--', '--pretrainMinutes=0.03']);
     expect(first.status, first.output).toBe(0);
-    for (const file of ['config.json', 'metrics.jsonl', 'report.html', 'pretrain/done.json']) expect(existsSync(join(runDir, file)), file).toBe(true);
+    for (const file of ['config.json', 'attune.json', 'metrics.jsonl', 'report.html', 'pretrain/done.json']) expect(existsSync(join(runDir, file)), file).toBe(true);
     expect(existsSync(join(runDir, 'sft'))).toBe(false);
+    const invocation = JSON.parse(readFileSync(join(runDir, 'attune.json'), 'utf8'));
+    expect(invocation).toMatchObject({ command: 'rlhf', recipe: 'sentiment', backend: 'cpu', quick: true });
+    expect(invocation.recipeArgs).toContain('--stopAfter=pretrain');
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ command: 'rlhf', recipe: 'sentiment', backend: 'cpu', quick: true });
-    expect(config.recipeArgs).toContain('--stopAfter=pretrain');
+    expect(config).toMatchObject({ recipe: 'rlhf-sentiment', backend: 'cpu', quick: true, stopAfter: 'pretrain' });
     const pretrainDone = statSync(join(runDir, 'pretrain/done.json')).mtimeMs;
 
     const second = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stages', 'pretrain,sft', '--run-dir', runDir, '--', '--pretrainMinutes=0.03', '--sftSteps=3']);

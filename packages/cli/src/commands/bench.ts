@@ -60,6 +60,7 @@ export function benchCommand(suite: keyof typeof BENCH_SUITES, runDir: string, e
  *
  * @example
  * ```ts
+ * // not run: runs the repository's kernel benchmark suite (minutes; needs a checkout of the repository)
  * const status = await bench('kernels', ['--quick'], { backend: 'auto' }, processIO);
  * ```
  */

@@ -69,7 +69,9 @@ function meanStd(returns: ArrayLike<number>): { mean: number; std: number } {
  *
  * @example
  * ```ts
- * const record = await evaluateRun('runs/ppo-CartPole-v1-20260102-030405', { episodes: 10, seed: 0, backend: 'cpu' }, processIO);
+ * await train('q-learning', { env: 'FrozenLake-v1', set: [], totalEpisodes: 500, backend: 'cpu', runDir: 'runs/frozenlake', quiet: true }, [], processIO);
+ * const record = await evaluateRun('runs/frozenlake', { episodes: 10, seed: 0, backend: 'cpu' }, processIO);
+ * console.log(record.meanReturn);
  * ```
  */
 export async function evaluateRun(runDirArgument: string, options: EvalOptions, io: CliIO): Promise<EvalRecord> {

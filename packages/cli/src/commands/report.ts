@@ -20,7 +20,8 @@ function opener(): { command: string; args: string[] } {
  *
  * @example
  * ```ts
- * const path = await reportRun('runs/ppo-CartPole-v1-20260102-030405', { open: false }, processIO);
+ * await train('q-learning', { env: 'FrozenLake-v1', set: [], totalEpisodes: 500, backend: 'cpu', runDir: 'runs/frozenlake-report', quiet: true }, [], processIO);
+ * const path = await reportRun('runs/frozenlake-report', { open: false }, processIO); // …/runs/frozenlake-report/report.html
  * ```
  */
 export async function reportRun(runDirArgument: string, options: { open?: boolean }, io: CliIO): Promise<string> {

@@ -207,6 +207,7 @@ export function recipeArgs(spec: RecipeSpec, options: RlhfOptions, runDir: strin
  *
  * @example
  * ```ts
+ * // not run: runs the whole recipe (about a minute with quick: true, ten without)
  * const status = await rlhf('sentiment', [], { quick: true, backend: 'cpu' }, processIO);
  * ```
  */
@@ -216,8 +217,10 @@ export async function rlhf(recipe: string, extra: readonly string[], options: Rl
   const runDir = resolve(options.runDir ?? defaultRunDir(`rlhf-${recipe}`));
   const args = recipeArgs(spec, options, runDir, extra);
   const resolved = resolveRecipe(spec, options.cwd);
+  // The recipe writes the run's config.json itself (its own settings, the same from `npm start`);
+  // how attune invoked it goes beside it.
   const resuming = existsSync(join(runDir, 'config.json'));
-  await writeJson(join(runDir, 'config.json'), {
+  await writeJson(join(runDir, 'attune.json'), {
     command: 'rlhf',
     recipe,
     package: spec.packageName,

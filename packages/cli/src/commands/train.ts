@@ -50,8 +50,10 @@ export interface TrainOptions {
  *
  * @example
  * ```ts
- * const saved = await readJson<RunConfig>('runs/x/config.json');
- * saved.algo; // 'ppo'
+ * import { readFile } from 'node:fs/promises';
+ * await train('q-learning', { env: 'FrozenLake-v1', set: [], totalEpisodes: 500, backend: 'cpu', runDir: 'runs/frozenlake-config', quiet: true }, [], processIO);
+ * const saved = JSON.parse(await readFile('runs/frozenlake-config/config.json', 'utf8')) as RunConfig;
+ * saved.algo; // 'q-learning'
  * ```
  */
 export interface RunConfig {
