@@ -51,15 +51,16 @@ describe('renderBenchmarks on the committed results', () => {
     expect(md).toContain('![ppo-cartpole learning curves](img/rl-ppo-cartpole.svg)');
   });
 
-  test('lists partial runs instead of tabulating them', () => {
-    const partial = files.filter((f) => f.name.endsWith('.partial.json'));
-    expect(partial.length).toBeGreaterThan(0);
-    for (const f of partial) expect(md).toContain(`- \`${f.name}\`: an interrupted or partial run`);
-    expect(md).not.toContain('transformer-webgpu-amd-epyc-2c.partial.json |');
-  });
 });
 
 describe('renderBenchmarks on unusual files', () => {
+  test('lists partial runs (interrupted benchmarks, never committed) instead of tabulating them', () => {
+    const partial = { name: 'transformer-webgpu-x.partial.json', data: { benchmark: '@attune/benchmark-transformer', date: '2026-01-01T00:00:00Z', results: [] } };
+    const md = renderBenchmarks([partial]);
+    expect(md).toContain('- `transformer-webgpu-x.partial.json`: an interrupted or partial run');
+    expect(md).not.toContain('transformer-webgpu-x.partial.json |');
+  });
+
   test('a kernel file without adapter, machine or bars still renders, with dashes', () => {
     const md = renderBenchmarks([{
       name: 'webgpu-x.json',

@@ -75,7 +75,7 @@ export interface AlgorithmSpec {
  *
  * @example
  * ```ts
- * const type: ValueType = valueType(null); // 'null'
+ * const expected: ValueType[] = ALGORITHMS.ppo.extraTypes?.targetKl ?? []; // ['number', 'null']: targetKl may also be null
  * ```
  */
 export type ValueType = 'number' | 'string' | 'boolean' | 'array' | 'null' | 'object';

@@ -6,7 +6,7 @@
  */
 export { createProgram, main, type ProgramStatus } from './program.js';
 export { processIO, type CliIO } from './io.js';
-export { ALGORITHMS, ConfigError, loadConfigFile, validateConfig, type AlgorithmKind, type AlgorithmSpec } from './config.js';
+export { ALGORITHMS, ConfigError, loadConfigFile, validateConfig, type AlgorithmKind, type AlgorithmSpec, type ValueType } from './config.js';
 export { train, type TrainOptions, type RunConfig } from './commands/train.js';
 export { evaluateRun, type EvalOptions, type EvalRecord } from './commands/eval.js';
 export { listEnvs, type EnvEntry } from './commands/envs.js';

@@ -26,7 +26,7 @@ export const BENCH_SUITES = { kernels: '@attune/benchmark-kernels', rl: '@attune
  *
  * @example
  * ```ts
- * const options: BenchOptions = { backend: 'auto', quiet: false };
+ * const options: BenchOptions = { backend: 'auto', runDir: 'runs/bench-kernels' };
  * ```
  */
 export interface BenchOptions {
