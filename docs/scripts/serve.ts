@@ -25,8 +25,9 @@ const TYPES: Record<string, string> = {
  * await close();
  * ```
  */
-export async function serveStatic(dir: string, port = 0): Promise<{ origin: string; close: () => Promise<void> }> {
+export async function serveStatic(dir: string, port = 0): Promise<{ origin: string; close: () => Promise<void>; notFound: string[] }> {
   const root = normalize(dir + sep);
+  const notFound: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(root, path));
@@ -36,6 +37,7 @@ export async function serveStatic(dir: string, port = 0): Promise<{ origin: stri
     }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     if (!existsSync(file)) {
+      notFound.push(path);
       res.writeHead(404).end('not found');
       return;
     }
@@ -47,6 +49,7 @@ export async function serveStatic(dir: string, port = 0): Promise<{ origin: stri
   if (address === null || typeof address === 'string') throw new Error('static server has no port');
   return {
     origin: `http://127.0.0.1:${address.port}`,
+    notFound,
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
 }

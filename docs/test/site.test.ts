@@ -136,11 +136,19 @@ describe.skipIf(!browserAvailable())('the docs site in headless Chromium', () =>
   test('every page loads with no console error and every internal link resolves', async () => {
     const queue = [...pages];
     const problems: string[] = [];
+    const retried: string[] = [];
     let visited = 0;
     const tabs = await Promise.all(Array.from({ length: TABS }, () => browser.newPage()));
     await Promise.all(tabs.map(async (tab) => {
       for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
-        const result = await visit(tab, server.origin, path);
+        let result = await visit(tab, server.origin, path);
+        if (result.problems.length > 0) {
+          // Once more before it counts: on a loaded 2-core CI machine a tab has, rarely, logged a
+          // 404 whose request never reached the server (see notFound below). A real missing file
+          // or script error fails the second visit too.
+          retried.push(`${path}: ${result.problems.join('; ')}`);
+          result = await visit(tab, server.origin, path);
+        }
         visited += 1;
         for (const p of result.problems) problems.push(`${path}: ${p}`);
       }
@@ -172,6 +180,10 @@ describe.skipIf(!browserAvailable())('the docs site in headless Chromium', () =>
       if (broken !== null) problems.push(`${from}: broken link ${href.replace(server.origin, '')} (${broken})`);
     }
     expect(linkTargets.size).toBeGreaterThan(pages.length);
+    if (retried.length > 0) console.warn(`visited again after a first-visit problem:\n${retried.join('\n')}\nfiles the server did not find: ${server.notFound.join(', ') || 'none'}`);
+    // /favicon.ico is the browser's own guess when a tab moves on before it has read the page's
+    // <link rel="icon">; no page links it. Anything else asked for and missing is a site bug.
+    for (const path of new Set(server.notFound)) if (path !== '/favicon.ico') problems.push(`the server was asked for a missing file: ${path}`);
     expect(problems.slice(0, 50), `${problems.length} problems`).toEqual([]);
   }, 600_000);
 
