@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads, setSplitMode, wasmJobThreadsUsed, wasmKernels } from '../../src/backends/cpu/wasm';
 import { SplitChooser } from '../../src/backends/cpu/wasm/runtime';
 
-const kernels = wasmKernels();
+const kernels = wasmKernels()!; // built before every test run (turbo build:wasm); matmul.test.ts asserts it loads
 
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -18,7 +18,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-describe.skipIf(!kernels)('wasm fused attention', () => {
+describe('wasm fused attention', () => {
   const threadsBefore = getNumThreads();
   // Split every job, whatever recent timings on this (possibly busy) machine favour.
   setSplitMode('always');
@@ -35,10 +35,10 @@ describe.skipIf(!kernels)('wasm fused attention', () => {
 
   function run() {
     const out = new Float32Array(batch * length * size), lse = new Float32Array(batch * length);
-    kernels!.attention(q, k, v, out, lse, batch, length, length, size, size, 0.2, true);
+    kernels.attention(q, k, v, out, lse, batch, length, length, size, size, 0.2, true);
     const forwardThreads = wasmJobThreadsUsed();
     const dq = new Float32Array(q.length).fill(Number.NaN), dk = new Float32Array(k.length).fill(Number.NaN), dv = new Float32Array(v.length).fill(Number.NaN);
-    kernels!.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, batch, length, length, size, size, 0.2, true);
+    kernels.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, batch, length, length, size, size, 0.2, true);
     return { out, lse, dq, dk, dv, threads: Math.min(forwardThreads, wasmJobThreadsUsed()) };
   }
 
@@ -63,9 +63,9 @@ describe.skipIf(!kernels)('wasm fused attention', () => {
   const x = fill(count).map((value) => value * 8), g = fill(count);
   function runActivations() {
     const forward = new Float32Array(count), backward = new Float32Array(count);
-    kernels!.unary('geluTanh', x, forward, count);
+    kernels.unary('geluTanh', x, forward, count);
     const forwardThreads = wasmJobThreadsUsed();
-    kernels!.activationBackward('geluTanhBackward', g, x, backward, count);
+    kernels.activationBackward('geluTanhBackward', g, x, backward, count);
     return { forward, backward, threads: Math.min(forwardThreads, wasmJobThreadsUsed()) };
   }
 

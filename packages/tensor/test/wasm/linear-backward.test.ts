@@ -8,9 +8,9 @@ import { getNumThreads, setNumThreads, setSplitMode, wasmJobThreadsUsed, wasmKer
 import { CpuBackend } from '../../src/index.js';
 import { randomArray, referenceMatmul, seededRandom } from './helpers';
 
-const kernels = wasmKernels();
+const kernels = wasmKernels()!; // built before every test run (turbo build:wasm); matmul.test.ts asserts it loads
 
-describe.skipIf(!kernels)('wasm linearBackward', () => {
+describe('wasm linearBackward', () => {
   const threadsBefore = getNumThreads();
   afterAll(() => {
     setNumThreads(threadsBefore);
@@ -27,21 +27,21 @@ describe.skipIf(!kernels)('wasm linearBackward', () => {
     const dx = want[0] ? new Float32Array(m * k).fill(NaN) : null;
     const dw = want[1] ? new Float32Array(n * k).fill(NaN) : null;
     const db = want[2] ? new Float32Array(n).fill(NaN) : null;
-    kernels!.linearBackward(dy, x, w, dx, dw, db, m, k, n);
+    kernels.linearBackward(dy, x, w, dx, dw, db, m, k, n);
     const threads = wasmJobThreadsUsed();
     if (dx) {
       const expected = new Float32Array(m * k);
-      kernels!.matmul(dy, w, expected, 1, m, n, k, false, false, 0, 0);
+      kernels.matmul(dy, w, expected, 1, m, n, k, false, false, 0, 0);
       expect(Array.from(dx)).toEqual(Array.from(expected));
     }
     if (dw) {
       const expected = new Float32Array(n * k);
-      kernels!.matmul(dy, x, expected, 1, n, m, k, true, false, 0, 0);
+      kernels.matmul(dy, x, expected, 1, n, m, k, true, false, 0, 0);
       expect(Array.from(dw)).toEqual(Array.from(expected));
     }
     if (db) {
       const expected = new Float32Array(n);
-      kernels!.sumRows(dy, expected, m, n);
+      kernels.sumRows(dy, expected, m, n);
       expect(Array.from(db)).toEqual(Array.from(expected));
     }
     return threads;
@@ -65,7 +65,7 @@ describe.skipIf(!kernels)('wasm linearBackward', () => {
     const random = seededRandom(5);
     const dy = randomArray(random, m * n), x = randomArray(random, m * k), w = randomArray(random, n * k);
     const dx = new Float32Array(m * k), dw = new Float32Array(n * k);
-    kernels!.linearBackward(dy, x, w, dx, dw, null, m, k, n);
+    kernels.linearBackward(dy, x, w, dx, dw, null, m, k, n);
     const rx = referenceMatmul(dy, w, 1, m, n, k, false, false, 0, 0);
     const rw = referenceMatmul(dy, x, 1, n, m, k, true, false, 0, 0);
     for (let i = 0; i < dx.length; i++) expect(Math.abs(dx[i] - rx.values[i])).toBeLessThanOrEqual(2 * n * 2 ** -24 * rx.magnitudes[i] + 1e-30);

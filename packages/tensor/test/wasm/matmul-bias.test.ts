@@ -6,9 +6,9 @@ import { getNumThreads, setNumThreads, setSplitMode, wasmKernels, wasmMatmulThre
 import { CpuBackend } from '../../src/index.js';
 import { randomArray, seededRandom } from './helpers';
 
-const kernels = wasmKernels();
+const kernels = wasmKernels()!; // built before every test run (turbo build:wasm); matmul.test.ts asserts it loads
 
-describe.skipIf(!kernels)('wasm matmul with a row bias', () => {
+describe('wasm matmul with a row bias', () => {
   const threadsBefore = getNumThreads();
   afterAll(() => {
     setNumThreads(threadsBefore);
@@ -19,10 +19,10 @@ describe.skipIf(!kernels)('wasm matmul with a row bias', () => {
     const random = seededRandom(m + k + n);
     const x = randomArray(random, m * k), w = randomArray(random, n * k), bias = randomArray(random, n);
     const expected = new Float32Array(m * n);
-    kernels!.matmul(x, w, expected, 1, m, k, n, false, true, 0, 0);
+    kernels.matmul(x, w, expected, 1, m, k, n, false, true, 0, 0);
     for (let row = 0; row < m * n; row += n) for (let j = 0; j < n; j++) expected[row + j] += bias[j];
     const out = new Float32Array(m * n);
-    kernels!.matmul(x, w, out, 1, m, k, n, false, true, 0, 0, bias);
+    kernels.matmul(x, w, out, 1, m, k, n, false, true, 0, 0, bias);
     expect(Array.from(out)).toEqual(Array.from(expected));
   }
 
