@@ -2,10 +2,10 @@
 // re-run skips it), `checkpoint-<step>` folders inside an unfinished stage (so a re-run continues
 // from the latest), one metrics.jsonl for the whole run, and a progress bar per stage.
 
-import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { AdamW, checkpointName, latestCheckpoint, loadCheckpoint, saveCheckpoint, type Module } from '@attune/nn';
+import { AdamW, checkpointName, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeFileAtomic, type Module } from '@attune/nn';
 import type { Generator, GeneratorState, Tensor } from '@attune/tensor';
 
 /**
@@ -18,9 +18,7 @@ import type { Generator, GeneratorState, Tensor } from '@attune/tensor';
  * ```
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, JSON.stringify(value, null, 2) + '\n');
-  await rename(temporary, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 /** One run: where it lives, its metrics log and the wall-clock time of each stage. */

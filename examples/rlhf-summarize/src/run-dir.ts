@@ -3,8 +3,9 @@
 // finished stage and resumes an unfinished one; one `metrics.jsonl` for the whole run; a plain
 // progress line per stage on stderr.
 
-import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@attune/nn';
 import type { StageName } from './options.js';
 
 /**
@@ -17,9 +18,7 @@ import type { StageName } from './options.js';
  * ```
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, JSON.stringify(value, null, 2) + '\n');
-  await rename(temporary, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 /**

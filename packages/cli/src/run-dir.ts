@@ -3,9 +3,10 @@
  * versions recorded in it, the repository root (for `bench` and `rlhf`), and `report.html`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '@attune/nn';
 import { writeReport } from '@attune/report';
 
 /**
@@ -54,9 +55,7 @@ export function packageVersions(names: readonly string[]): Record<string, string
  */
 export async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, JSON.stringify(value, null, 2) + '\n');
-  await rename(temporary, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 /**

@@ -76,6 +76,7 @@ export {
   saveSafetensorsAsync,
   loadSafetensors,
   saveFile,
+  writeFileAtomic,
   loadFile,
   SafetensorsError,
   type SafetensorsDtype,

@@ -369,6 +369,29 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadSa
 }
 
 /**
+ * Writes `data` to `path` atomically: to `path.tmp-<pid>` first, then renamed over `path`, so a
+ * crash or a full disk never leaves half a file where a complete one stood (the temporary file is
+ * removed on failure). Every checkpoint, config and report Attune writes goes through it. Node only
+ * (loads `node:fs` on first use).
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('done.json', JSON.stringify({ steps: 100 }) + '\n');
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const { writeFile, rename, rm } = await import('node:fs/promises');
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
  * Writes tensors to a safetensors file atomically: to `path.tmp-<pid>` first, then renamed over
  * `path`, so a crash never leaves half a file. Reads tensors asynchronously, so it works on every
  * backend. Node only (loads `node:fs` on first use).
@@ -381,16 +404,7 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadSa
  * ```
  */
 export async function saveFile(path: string, tensors: Record<string, Tensor> | ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
-  const bytes = await saveSafetensorsAsync(tensors, metadata);
-  const { writeFile, rename, rm } = await import('node:fs/promises');
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(path, await saveSafetensorsAsync(tensors, metadata));
 }
 
 /**

@@ -1,12 +1,12 @@
 // safetensors: the byte layout, round trips, a file written by the reference implementation, the
 // dtype conversions, and one test per kind of corruption.
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend, dispose, randn, scalar, tensor, zeros, type Tensor } from '@attune/tensor';
-import { Linear, loadCheckpoint, loadFile, loadSafetensors, MLP, SafetensorsError, saveCheckpoint, saveFile, saveSafetensors, saveSafetensorsAsync } from '../src/index.js';
+import { Linear, loadCheckpoint, loadFile, loadSafetensors, MLP, SafetensorsError, saveCheckpoint, saveFile, saveSafetensors, saveSafetensorsAsync, writeFileAtomic } from '../src/index.js';
 import { expectClose } from './helpers.js';
 
 const FIXTURE = new URL('./fixtures/reference.safetensors', import.meta.url);
@@ -217,5 +217,20 @@ describe('asynchronous backends (WebGPU)', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces a file whole, and on failure leaves the old file and no temporary behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'attune-atomic-'));
+    const path = join(dir, 'done.json');
+    await writeFileAtomic(path, 'first\n');
+    await writeFileAtomic(path, new TextEncoder().encode('second\n'));
+    expect(await readFile(path, 'utf8')).toBe('second\n');
+    // Renaming a file over a directory fails: the directory stays, the temporary file is removed.
+    const blocked = join(dir, 'blocked');
+    await mkdir(blocked);
+    await expect(writeFileAtomic(blocked, 'x')).rejects.toThrow();
+    expect((await readdir(dir)).sort()).toEqual(['blocked', 'done.json']);
   });
 });
