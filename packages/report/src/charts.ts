@@ -402,7 +402,8 @@ function finiteCount(s: MetricSeries): number {
   return s.values.reduce((n, v) => n + (Number.isFinite(v) ? 1 : 0), 0);
 }
 
-function unique<T>(values: readonly T[]): T[] {
+/** The distinct values, in first-seen order (module-internal; also used by render.ts). */
+export function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { planCharts, slug, type ChartSection, type ChartSpec } from './charts.js';
+import { planCharts, slug, unique, type ChartSection, type ChartSpec } from './charts.js';
 import type { MetricSeries } from './metrics.js';
 import type { KernelBenchmark, KernelResultRow, RunData } from './run.js';
 
@@ -315,10 +315,6 @@ function chartJsSource(): string {
     chartJs = readFileSync(join(dirname(entry), 'chart.umd.min.js'), 'utf8');
   }
   return chartJs;
-}
-
-function unique<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
 }
 
 // ---- What runs in the page -----------------------------------------------------------------------
