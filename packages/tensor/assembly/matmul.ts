@@ -59,7 +59,7 @@ export const ELEMENTWISE_PLAN: i32 = 32;
  * once, covers them all, and a thread that finds no worker awake simply computes everything.
  */
 export const PRODUCTS_PLAN: i32 = 48;
-/** i32 words per item of a products job: plan, a, b, c, m, k, n, transA, transB, rowStart, rowEnd (then padding). */
+/** i32 words per item of a products job: plan, a, b, c, m, k, n, transA, transB, rowStart, rowEnd, prepared B (0: none). */
 export const PRODUCT_ITEM_WORDS: i32 = 12;
 
 // ---------------------------------------------------------------------------------------------
@@ -514,14 +514,16 @@ export function matmulPrepareB(plan: i32, b: usize, k: i32, n: i32, transB: bool
 /**
  * Items [itemStart, itemEnd) of a products job: item i is described by PRODUCT_ITEM_WORDS i32 words
  * at params + 4 · i · PRODUCT_ITEM_WORDS (plan, a, b, c, m, k, n, transA, transB, rowStart,
- * rowEnd: rows [rowStart, rowEnd) of C = op(A)·op(B), one matrix each), B prepared on the fly in
- * this thread's scratch exactly as `matmul` does, so the rows are bit for bit `matmul`'s.
+ * rowEnd: rows [rowStart, rowEnd) of C = op(A)·op(B), one matrix each; then the pointer of B as
+ * `matmulPrepareB` wrote it, shared by all parts of the product, or 0 to prepare B on the fly in
+ * this thread's scratch exactly as `matmul` does), so the rows are bit for bit `matmul`'s.
  */
 function productsJob(params: usize, itemStart: i32, itemEnd: i32, scratch: usize): void {
   for (let item = itemStart; item < itemEnd; item++) {
     const p = params + (<usize>(item * PRODUCT_ITEM_WORDS) << 2);
+    const prepared = <usize>load<u32>(p, 44);
     runRows(
-      load<i32>(p), <usize>load<u32>(p, 4), <usize>load<u32>(p, 8), 0, false, <usize>load<u32>(p, 12),
+      load<i32>(p), <usize>load<u32>(p, 4), <usize>load<u32>(p, 8), prepared, prepared != 0, <usize>load<u32>(p, 12),
       load<i32>(p, 16), load<i32>(p, 20), load<i32>(p, 24), load<i32>(p, 28) != 0, load<i32>(p, 32) != 0, 0, 0,
       load<i32>(p, 36), load<i32>(p, 40), scratch,
     );

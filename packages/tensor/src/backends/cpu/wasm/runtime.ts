@@ -701,11 +701,12 @@ export class KernelRuntime implements WasmKernels {
     const flops = 2 * m * n * k * ((dx ? 1 : 0) + (dweight ? 1 : 0));
     const record = this.threads > 1 && flops >= PARALLEL_MIN_FLOPS ? this.chooser.record(`lb${m},${k},${n},${+!!dx}${+!!dweight}`) : null;
     const callStarted = record ? performance.now() : 0;
-    // Row parts per product: dW in ⌈threads/2⌉ (each part packs all of x again), dx in 8·threads
-    // (small parts: a thread descheduled mid-part holds the others up for less); alone, a product
-    // is split in 8·threads parts.
+    // Row parts per product: 8·threads each (small parts: a thread descheduled mid-part holds the
+    // others up for less). x, dW's B operand, is packed once for all of dW's parts: with dW as one
+    // part per thread pair (each packing x again), a late or descheduled thread holding it cost
+    // half the split's gain (measured: 1.2× instead of 1.8× on two threads for 1024×128×384).
     const threads = Math.max(1, this.threads);
-    const dwParts = dweight ? (dx ? Math.ceil(threads / 2) : 8 * threads) : 0;
+    const dwParts = dweight ? 8 * threads : 0;
     const dxParts = dx ? 8 * threads : 0;
     const workers = flops > 0 ? this.poolWorkers(flops, dwParts + dxParts, record) : 0;
     this.lastJobAllRunning = true;
@@ -718,7 +719,11 @@ export class KernelRuntime implements WasmKernels {
     const dxPointer = alignUp(xPointer + (dweight ? m * k * 4 + 16 : 0), 16);
     const dwPointer = alignUp(dxPointer + (dx ? m * k * 4 : 0), 16);
     const dbPointer = alignUp(dwPointer + (dweight ? n * k * 4 : 0), 16);
-    const scratchPointer = alignUp(dbPointer + (dbias ? n * 4 : 0), 64);
+    // dW = dyᵀ·x: (n, m)·(m, k); when split, x goes here prepared (packed) once for every part.
+    const dwPlan = dweight && workers > 0 ? heap.exports.matmulPlan(n, m, k, 1, 0) : 0;
+    const xPreparedPointer = alignUp(dbPointer + (dbias ? n * 4 : 0), 64);
+    const xPreparedFloats = dweight && workers > 0 ? heap.exports.matmulPreparedBFloats(dwPlan, m, k) : 0;
+    const scratchPointer = alignUp(xPreparedPointer + xPreparedFloats * 4, 64);
     heap.reserve(scratchPointer + (workers + 1) * this.scratchBytes);
     heap.copyIn(dy, m * n, dyPointer);
     if (dx) heap.copyIn(weight, n * k, weightPointer);
@@ -732,7 +737,7 @@ export class KernelRuntime implements WasmKernels {
     } else {
       const params = heap.int32View(heap.dataOffset, items * PRODUCT_ITEM_WORDS);
       let item = 0;
-      const addParts = (parts: number, a: number, b: number, c: number, rows: number, depth: number, transA: number): void => {
+      const addParts = (parts: number, a: number, b: number, c: number, rows: number, depth: number, transA: number, prepared: number): void => {
         const plan = exports.matmulPlan(rows, depth, k, transA, 0);
         // Part boundaries on whole micro-tiles of 4 rows.
         const step = Math.ceil(rows / parts / 4) * 4;
@@ -741,10 +746,16 @@ export class KernelRuntime implements WasmKernels {
           params[words] = plan; params[words + 1] = a; params[words + 2] = b; params[words + 3] = c;
           params[words + 4] = rows; params[words + 5] = depth; params[words + 6] = k; params[words + 7] = transA; params[words + 8] = 0;
           params[words + 9] = Math.min(rows, part * step); params[words + 10] = Math.min(rows, (part + 1) * step);
+          params[words + 11] = prepared;
         }
       };
-      if (dweight) addParts(dwParts, dyPointer, xPointer, dwPointer, n, m, 1);
-      if (dx) addParts(dxParts, dyPointer, weightPointer, dxPointer, m, n, 0);
+      let xPrepared = 0;
+      if (dweight && xPreparedFloats > 0) {
+        exports.matmulPrepareB(dwPlan, xPointer, m, k, 0, 0, 1, xPreparedPointer);
+        xPrepared = xPreparedPointer;
+      }
+      if (dweight) addParts(dwParts, dyPointer, xPointer, dwPointer, n, m, 1, xPrepared);
+      if (dx) addParts(dxParts, dyPointer, weightPointer, dxPointer, m, n, 0, 0);
       this.lastJobThreads = this.runOnPool(workers, PRODUCTS_PLAN, items, 1, scratchPointer);
     }
     if (dbias) {
