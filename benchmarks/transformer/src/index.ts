@@ -9,7 +9,7 @@
 //   npm run bench --workspace @attune/benchmark-transformer            # ~1.5 min on 2 cores
 //   npm run bench --workspace @attune/benchmark-transformer -- --quick # one round (~40 s)
 //   npm run bench --workspace @attune/benchmark-transformer -- --webgpu # adds Attune on WebGPU, side by side
-//   npm run bench --workspace @attune/benchmark-transformer -- --relaxed-simd # both children with V8's relaxed SIMD on
+//   npm run bench --workspace @attune/benchmark-transformer -- --plain-simd   # Attune without fused multiply-add
 
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -84,8 +84,8 @@ class Child {
   private readonly process: ChildProcess;
   private waiting: ((m: FromChild | null) => void) | null = null;
 
-  constructor(readonly id: PeerId, nodeFlags: readonly string[]) {
-    this.process = fork(fileURLToPath(import.meta.url), [`--child=${id}`], { execArgv: [...process.execArgv, ...nodeFlags], stdio: 'inherit' });
+  constructor(readonly id: PeerId, env: Record<string, string>) {
+    this.process = fork(fileURLToPath(import.meta.url), [`--child=${id}`], { env: { ...process.env, ...env }, stdio: 'inherit' });
     this.process.on('message', (m: FromChild) => this.settle(m));
     this.process.on('exit', () => this.settle(null));
   }
@@ -144,21 +144,22 @@ function median(values: number[]): number {
 }
 
 /**
- * Node 20's V8 (11.3) validates WebAssembly relaxed SIMD (fused multiply-add) only behind this flag;
- * V8 11.4+ (Node 22) ships it. With --relaxed-simd both children get it: Attune's CPU backend then
- * loads its relaxed-SIMD build, tfjs-backend-wasm 4.22 has no such build and runs as before.
+ * Attune's CPU backend loads its relaxed-SIMD build (fused multiply-add) wherever the engine has
+ * relaxed SIMD (on Node 20 it switches V8's flag on itself); with --plain-simd both children get
+ * ATTUNE_WASM_RELAXED_SIMD=0 and Attune runs its plain SIMD build. tfjs-backend-wasm 4.22 has no
+ * relaxed build either way.
  */
-const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+const PLAIN_SIMD_ENV = { ATTUNE_WASM_RELAXED_SIMD: '0' };
 
-async function runParent(quick: boolean, webgpu: boolean, relaxedSimd: boolean): Promise<void> {
+async function runParent(quick: boolean, webgpu: boolean, plainSimd: boolean): Promise<void> {
   const rounds = quick ? 1 : 3;
-  const nodeFlags = relaxedSimd ? [RELAXED_SIMD_FLAG] : [];
+  const env: Record<string, string> = plainSimd ? PLAIN_SIMD_ENV : {};
   const load0 = os.loadavg();
   const cpu = os.cpus()[0]?.model?.trim() || os.hostname();
   const cores = os.availableParallelism();
   console.error(`transformer benchmark — ${cpu}, ${cores} cores, Node ${process.version}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   const ids: PeerId[] = webgpu ? ['attune', 'tfjs-wasm', 'attune-webgpu'] : ['attune', 'tfjs-wasm'];
-  const children = ids.map((id) => new Child(id, nodeFlags));
+  const children = ids.map((id) => new Child(id, env));
   await Promise.all(children.map((c) => c.start()));
   for (const child of children) await child.warmup();
   for (let r = 0; r < rounds; r++) {
@@ -193,14 +194,14 @@ async function runParent(quick: boolean, webgpu: boolean, relaxedSimd: boolean):
   const result = {
     benchmark: '@attune/benchmark-transformer',
     date: new Date().toISOString(),
-    machine: { cpuModel: cpu, cores, totalMemoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, nodeFlags, loadAverageBefore: load0, loadAverageAfter: os.loadavg() },
+    machine: { cpuModel: cpu, cores, totalMemoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, env, loadAverageBefore: load0, loadAverageAfter: os.loadavg() },
     workload: { model: 'GPT-2 4 layers, 4 heads, 128 wide, vocab 256, blockSize 128', batchSize: 8, tokensPerStep: TOKENS_PER_STEP, optimizer: 'AdamW lr 6e-4, betas (0.9, 0.95), weight decay 0.1 on matrices' },
     quick,
     peers: rows,
     ratio,
     target: { min: TARGET_RATIO, pass },
   };
-  const name = `transformer-${webgpu ? 'webgpu' : 'cpu'}-${cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${cores}c${relaxedSimd ? '-relaxed-simd' : ''}${quick ? '.partial' : ''}.json`;
+  const name = `transformer-${webgpu ? 'webgpu' : 'cpu'}-${cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${cores}c${plainSimd ? '-plain-simd' : ''}${quick ? '.partial' : ''}.json`;
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
@@ -213,6 +214,6 @@ else {
   void runParent(
     process.argv.includes('--quick') || process.env.BENCH_QUICK === '1',
     process.argv.includes('--webgpu') || process.env.BENCH_WEBGPU === '1',
-    process.argv.includes('--relaxed-simd') || process.env.BENCH_RELAXED_SIMD === '1',
+    process.argv.includes('--plain-simd') || process.env.BENCH_PLAIN_SIMD === '1',
   );
 }

@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/matmul.ts            # from packages/tensor
 //   npx tsx bench/matmul.ts --quick    # fewer samples
-//   node --experimental-wasm-relaxed-simd --import tsx bench/matmul.ts   # the fused multiply-add build
+//   ATTUNE_WASM_RELAXED_SIMD=0 npx tsx bench/matmul.ts   # the plain SIMD build (no fused multiply-add)
 //
 // Other processes share the machine, so it first waits (up to 2 minutes) for a quiet moment, prints
 // the load it saw, and reports each figure as the median (and best) over samples.

@@ -173,9 +173,13 @@ export function getNumThreads(): number {
 /**
  * Which build of the kernels is loaded ('relaxed-simd' where the engine supports fused
  * multiply-add, else 'simd'), or null when none could be loaded. For diagnostics and benchmarks.
+ * Relaxed SIMD is on by default from Node 21; on Node 20 the loader switches V8's
+ * `--experimental-wasm-relaxed-simd` on before compiling. Set the environment variable
+ * `ATTUNE_WASM_RELAXED_SIMD=0` to keep the plain build, e.g. to get the same float32 rounding on
+ * every machine (fused multiply-add rounds once where multiply then add rounds twice).
  *
  * @example
- * console.log(wasmKernelVariant()); // 'simd' on Node 20
+ * console.log(wasmKernelVariant()); // 'relaxed-simd' on Node 20+ with ATTUNE_WASM_RELAXED_SIMD unset
  *
  * @example
  * ```ts
