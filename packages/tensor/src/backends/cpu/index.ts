@@ -42,6 +42,13 @@ export interface FastKernels {
   attention?(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): void;
   attentionBackward?(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, logSumExp: Float32Array, dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array, batch: number, lengthQ: number, lengthK: number, headSize: number, valueSize: number, scale: number, causal: boolean): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  /**
+   * A float32 array in the kernels' own memory, which they then use without copying, or null; the
+   * backend allocates its float32 storage here when the kernels offer it.
+   */
+  allocate?(count: number): Float32Array | null;
+  /** Gives back an array from `allocate` (true), or does nothing for any other array (false). */
+  release?(array: Float32Array): boolean;
 }
 
 /** Below this many elements the JavaScript loop beats copying into WebAssembly memory and back. */
@@ -60,6 +67,12 @@ const STRIDED_SET_MIN = 64;
 
 /** Arrays shorter than this are cheap to allocate (V8 keeps them on the heap) and are not pooled. */
 const POOL_MIN_ELEMENTS = 32;
+/**
+ * Float32 storage from this many elements lives in the fast kernels' own memory when they offer it
+ * (FastKernels.allocate), so that they use it without copying; below, copying costs less than the
+ * bookkeeping.
+ */
+const RESIDENT_MIN_ELEMENTS = 1024;
 
 function poolKey(dtype: DType, size: number): number {
   return size * 4 + (dtype === 'float32' ? 0 : dtype === 'int32' ? 1 : 2);
@@ -119,8 +132,19 @@ export class CpuBackend implements Backend<TypedArray> {
    */
   poolLimitBytes = 256 * 1024 * 1024;
 
+  /** The kernels the resident storage came from, which take it back in `free`. */
+  private residentSource: FastKernels | null = null;
+
   /** An array of `size` elements of `dtype` whose contents are unspecified (every kernel overwrites it). */
   private alloc(dtype: DType, size: number): TypedArray {
+    if (dtype === 'float32' && size >= RESIDENT_MIN_ELEMENTS) {
+      const fast = this.fast;
+      const resident = fast?.allocate?.(size);
+      if (resident) {
+        this.residentSource = fast;
+        return resident;
+      }
+    }
     if (size >= POOL_MIN_ELEMENTS) {
       const reused = this.pool.get(poolKey(dtype, size))?.pop();
       if (reused) {
@@ -164,6 +188,8 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   free(storage: TypedArray): void {
+    // Resident storage goes back to the kernels' memory.
+    if (this.residentSource?.release?.(storage as Float32Array)) return;
     // Arrays no tensor holds any more are kept for reuse up to the limit; the rest go to the GC.
     if (storage.length < POOL_MIN_ELEMENTS || this.pooledBytes + storage.byteLength > this.poolLimitBytes) return;
     const key = poolKey(dtypeOfArray(storage)!, storage.length);

@@ -95,6 +95,16 @@ export interface WasmKernels {
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
   ): void;
+  /**
+   * A float32 array of `count` elements (contents unspecified) in the kernels' own shared memory,
+   * which every kernel then uses where it lies instead of copying it in and out; null where that
+   * memory is unavailable (no SharedArrayBuffer) or full. Give it back with `release`.
+   */
+  allocate(count: number): Float32Array | null;
+  /** Gives back an array from `allocate`, returning true; false (nothing done) for any other array. */
+  release(array: Float32Array): boolean;
+  /** Bytes of arrays from `allocate` not yet given back. */
+  readonly residentBytes: number;
 }
 
 /** Default thread count: the available parallelism, at most 8. */

@@ -1,12 +1,15 @@
-// Loads the WebAssembly kernels module and implements WasmKernels on it: each call copies its
-// JS-heap inputs into a grow-only region of the module's memory, runs the kernel and copies the
-// results back. Two instances of the same code: one over an ordinary memory for single-threaded
-// calls (copies into it are the fastest), and, created on the first matmul large enough to split,
-// one over a shared memory that the worker threads instantiate too.
+// Loads the WebAssembly kernels module and implements WasmKernels on it. Two instances of the same
+// code: one over an ordinary memory, and one over a shared memory that the worker threads
+// instantiate too. The CPU backend allocates its float32 storage in the shared memory
+// (`allocate`), and from then on every call runs there and uses its operands where they lie;
+// arrays that live elsewhere (small ones, other callers' arrays, or all of them where there is no
+// SharedArrayBuffer and the ordinary memory serves alone) are copied into a per-call region and
+// the results copied back.
 //
 // Memory layout, low to high: the module's static data | (shared memory only) the thread pool's
-// control block | per-call data (operands, then matmul scratch: B prepared for the threads and one
-// block per participating thread). The module keeps no state, so every call reuses the region.
+// control block, then the blocks of resident storage | per-call data from the top of the blocks
+// (the parameter block of a pool job, copied operands, then scratch: B prepared for the threads
+// and one block per participating thread). The module keeps no state, so every call reuses it.
 
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './generated/kernels';
 import { CLAIM_ARGUMENT_COUNT, CLAIMS_OFFSET, CONTROL_BYTES, DONE_OFFSET, MAX_THREADS, ThreadPool } from './thread_pool';
@@ -209,20 +212,111 @@ export function createKernelRuntime(defaultThreads: number): KernelRuntime | nul
   }
 }
 
-/** One instance of the kernels module and its memory, with the grow-only data region and the copies in and out. */
+/**
+ * Bytes added to every resident block: the direct matmul kernels read whole vectors past the last
+ * column of B, so an operand used where it lies must be followed by readable memory.
+ */
+const RESIDENT_PAD_BYTES = 16;
+/**
+ * Resident storage stops growing the memory past this many bytes; later arrays are ordinary ones.
+ * The cap also bounds what storage never disposed can hold until the garbage collector finalizes
+ * its views (their blocks are invisible to its heuristics).
+ */
+const RESIDENT_MAX_BYTES = 2 ** 30;
+
+/** A block size class: bytes rounded up to 1/8 of their power of two (at most 12.5% slack), at least 64. */
+function blockClass(bytes: number): number {
+  const granule = Math.max(64, 2 ** (Math.floor(Math.log2(bytes)) - 3));
+  return Math.ceil(bytes / granule) * granule;
+}
+
+/**
+ * One instance of the kernels module and its memory: the copies in and out and, above the module's
+ * data, blocks of resident storage (float32 arrays that live in this memory, so kernels use them
+ * where they lie) followed by the per-call data region, which starts at the top of the blocks.
+ */
 class KernelHeap {
   /** A float view of the whole memory, refreshed whenever the memory grows. */
   private view: Float32Array;
   private capacity: number;
+  /** End of the blocks handed out so far; the per-call data region starts here. */
+  private top: number;
+  /** Every buffer object the memory has had (a shared memory gets a new one when it grows). */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  /** Free blocks by size class. */
+  private readonly freeBlocks = new Map<number, number[]>();
+  /** Start of every block in use. */
+  private readonly live = new Set<number>();
+  /** Bytes of blocks in use. */
+  residentBytes = 0;
+  /** Frees the block of a resident array the garbage collector took before anyone freed it. */
+  private readonly collected = new FinalizationRegistry<{ pointer: number; bytes: number }>(({ pointer, bytes }) => this.releaseBlock(pointer, bytes));
 
   constructor(
     readonly memory: WasmMemory,
     readonly exports: KernelExports,
-    /** First byte of the per-call data region. */
-    readonly dataOffset: number,
+    /** First byte after the module's data (and the thread pool's control block). */
+    start: number,
   ) {
     this.capacity = memory.buffer.byteLength;
     this.view = new Float32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
+    this.top = start;
+  }
+
+  /** First byte of the per-call data region (the operands copied in, then scratch): the top of the blocks. */
+  get dataOffset(): number {
+    return this.top;
+  }
+
+  /** Whether `array` lies in this heap's memory (a resident array), so that kernels can use it where it is. */
+  holds(array: Float32Array): boolean {
+    return this.buffers.has(array.buffer);
+  }
+
+  /**
+   * A float32 array of `count` elements in this memory (contents unspecified), or null when the
+   * memory cannot grow for it. Give it back with `release`; one the garbage collector takes first
+   * is given back then.
+   */
+  allocate(count: number): Float32Array | null {
+    const bytes = blockClass(count * 4 + RESIDENT_PAD_BYTES);
+    let pointer = this.freeBlocks.get(bytes)?.pop();
+    if (pointer === undefined) {
+      if (this.top + bytes > RESIDENT_MAX_BYTES) return null;
+      try {
+        this.reserve(this.top + bytes);
+      } catch {
+        return null; // the engine refused to grow the memory: plain arrays from now on for this size
+      }
+      pointer = this.top;
+      this.top += bytes;
+    }
+    this.residentBytes += bytes;
+    this.live.add(pointer);
+    const array = new Float32Array(this.memory.buffer, pointer, count);
+    this.collected.register(array, { pointer, bytes }, array);
+    return array;
+  }
+
+  /**
+   * Gives back the block of an array from `allocate`; false (nothing done) for any other array.
+   * Throws for an array given back already (its block may hold another array by now).
+   */
+  release(array: Float32Array): boolean {
+    if (!this.holds(array)) return false;
+    if (!this.live.has(array.byteOffset)) throw new Error('wasm kernels: this resident array was released already');
+    this.collected.unregister(array);
+    this.releaseBlock(array.byteOffset, blockClass(array.length * 4 + RESIDENT_PAD_BYTES));
+    return true;
+  }
+
+  private releaseBlock(pointer: number, bytes: number): void {
+    this.live.delete(pointer);
+    this.residentBytes -= bytes;
+    let list = this.freeBlocks.get(bytes);
+    if (!list) this.freeBlocks.set(bytes, (list = []));
+    list.push(pointer);
   }
 
   /** Grows the memory so that bytes [0, end) exist. */
@@ -230,9 +324,11 @@ class KernelHeap {
     if (end <= this.capacity) return;
     const pages = Math.ceil((end - this.capacity) / PAGE_BYTES);
     this.memory.grow(pages);
-    // Views must be recreated to see the new length (a shared memory even keeps its buffer object).
+    // Views must be recreated to see the new length (a shared memory gets a new buffer object; views
+    // of the old one stay valid, over the old length).
     this.capacity = this.memory.buffer.byteLength;
     this.view = new Float32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
   }
 
   /** An int32 view of `count` words at `pointer` (valid until the memory next grows). */
@@ -263,6 +359,70 @@ class KernelHeap {
     } else {
       target.set(view.subarray(start, start + count));
     }
+  }
+}
+
+/**
+ * The operands of one kernel call in a heap: arrays the heap holds (resident storage) are used
+ * where they lie; the others get a slot in the per-call data region, inputs copied in by `copyIn`,
+ * outputs copied back by `copyOut`. Lay out every operand first, then `reserve`, `copyIn`, run the
+ * kernel, `copyOut`.
+ */
+class Frame {
+  private cursor: number;
+  private readonly ins: [Float32Array, number, number][] = [];
+  private readonly outs: [Float32Array, number, number][] = [];
+
+  constructor(readonly heap: KernelHeap, reservedBytes = 0) {
+    this.cursor = heap.dataOffset + reservedBytes;
+  }
+
+  /** A slot of `bytes` in the data region (16-byte aligned, or `align`). */
+  slot(bytes: number, align = 16): number {
+    const pointer = alignUp(this.cursor, align);
+    this.cursor = pointer + bytes;
+    return pointer;
+  }
+
+  /** Where the kernel reads `count` floats of `array` (copied when not resident; `spare` bytes after a copy). */
+  input(array: Float32Array, count: number, spare = 0): number {
+    if (array.length < count) throw new RangeError(`wasm kernels: input has ${array.length} elements, needs ${count}`);
+    if (this.heap.holds(array)) return array.byteOffset;
+    const pointer = this.slot(count * 4 + spare);
+    this.ins.push([array, count, pointer]);
+    return pointer;
+  }
+
+  /** Where the kernel writes `count` floats of `array` (copied back after the call when not resident). */
+  output(array: Float32Array, count: number): number {
+    if (array.length < count) throw new RangeError(`wasm kernels: output has ${array.length} elements, needs ${count}`);
+    if (this.heap.holds(array)) return array.byteOffset;
+    const pointer = this.slot(count * 4);
+    this.outs.push([array, count, pointer]);
+    return pointer;
+  }
+
+  /** An operand the kernel reads and updates in place. */
+  inout(array: Float32Array, count: number): number {
+    const pointer = this.input(array, count);
+    if (!this.heap.holds(array)) this.outs.push([array, count, pointer]);
+    return pointer;
+  }
+
+  /** End of the slots laid out so far. */
+  get end(): number {
+    return this.cursor;
+  }
+
+  /** Grows the memory for the slots and `extraBytes` beyond, then copies the inputs in. */
+  copyIn(extraBytes = 0): void {
+    this.heap.reserve(this.cursor + extraBytes);
+    for (const [array, count, pointer] of this.ins) this.heap.copyIn(array, count, pointer);
+  }
+
+  /** Copies the non-resident outputs back. */
+  copyOut(): void {
+    for (const [array, count, pointer] of this.outs) this.heap.copyOut(pointer, array, count);
   }
 }
 
@@ -398,7 +558,8 @@ export class KernelRuntime implements WasmKernels {
     private readonly api: WebAssemblyNamespace,
     /** The module bytes as built (importing a shared memory), for the threaded instance. */
     private readonly sharedBytes: Uint8Array<ArrayBuffer>,
-    private readonly local: KernelHeap,
+    /** The heap single-threaded calls run in: the ordinary memory's, or the shared one once storage lives there. */
+    private local: KernelHeap,
     /** Which build was loaded. */
     readonly variant: KernelVariant,
     threads: number,
@@ -421,6 +582,38 @@ export class KernelRuntime implements WasmKernels {
   /** Stops every worker thread (they restart on the next large matmul if threadCount > 1). */
   terminateWorkers(): void {
     this.shared?.pool.terminate();
+  }
+
+  /**
+   * A float32 array of `count` elements (contents unspecified) in the shared memory the kernels and
+   * their worker threads run in, so that every kernel call reads and writes it where it lies instead
+   * of copying it in and out (in the GPT-2 training step of benchmarks/transformer those copies
+   * were ~300 MB and ~20 ms a step). Null where there is no shared memory (no SharedArrayBuffer) or
+   * it cannot grow; plain arrays then work as before. From the first one on, single-threaded calls
+   * run in the shared memory too. Give it back with `release` (the garbage collector's finalizer
+   * does it for one never released).
+   */
+  allocate(count: number): Float32Array | null {
+    const shared = this.residentHeap();
+    return shared ? shared.allocate(count) : null;
+  }
+
+  /** Gives back an array from `allocate`; false (nothing done) for any other array. */
+  release(array: Float32Array): boolean {
+    return this.shared ? this.shared.heap.release(array) : false;
+  }
+
+  /** Bytes of storage from `allocate` in use (diagnostics and leak tests). */
+  get residentBytes(): number {
+    return this.shared ? this.shared.heap.residentBytes : 0;
+  }
+
+  /** The shared heap, made the one single-threaded calls use too; null without shared memory. */
+  private residentHeap(): KernelHeap | null {
+    const shared = this.sharedSide();
+    if (!shared) return null;
+    this.local = shared.heap;
+    return shared.heap;
   }
 
   /** The shared-memory instance and its pool, created on first use; null where threads are unavailable. */
@@ -481,18 +674,17 @@ export class KernelRuntime implements WasmKernels {
     }
     const heap = workers > 0 ? shared!.heap : this.local;
     const exports = heap.exports;
-    const aPointer = heap.dataOffset;
-    const bPointer = alignUp(aPointer + aCount * 4, 16);
+    const frame = new Frame(heap);
+    const aPointer = frame.input(a, aCount);
     // 16 spare bytes after B: the direct kernels read whole vectors past its last column.
-    const cPointer = alignUp(bPointer + bCount * 4 + 16, 16);
-    const biasPointer = alignUp(cPointer + cCount * 4, 16);
-    const scratchPointer = alignUp(biasPointer + (rowBias ? n * 4 : 0), 64);
+    const bPointer = frame.input(b, bCount, 16);
+    const cPointer = frame.output(out, cCount);
+    const biasPointer = rowBias ? frame.input(rowBias, n) : 0;
     const transposeA = transA ? 1 : 0;
     const transposeB = transB ? 1 : 0;
     if (workers === 0) {
-      heap.reserve(scratchPointer + this.scratchBytes);
-      heap.copyIn(a, aCount, aPointer);
-      heap.copyIn(b, bCount, bPointer);
+      const scratchPointer = frame.slot(this.scratchBytes, 64);
+      frame.copyIn();
       this.lastMatmulThreads = 1;
       exports.matmul(
         aPointer, bPointer, cPointer, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride,
@@ -505,12 +697,9 @@ export class KernelRuntime implements WasmKernels {
       const plan = exports.matmulPlan(m, k, n, transposeA, transposeB);
       const sharedPrepared = batch === 1 || bBatchStride === 0;
       const preparedItems = sharedPrepared ? 1 : batch;
-      const preparedPointer = scratchPointer;
-      const preparedBytes = preparedItems * exports.matmulPreparedBFloats(plan, k, n) * 4;
-      const threadScratchPointer = alignUp(preparedPointer + preparedBytes, 64);
-      heap.reserve(threadScratchPointer + (workers + 1) * this.scratchBytes);
-      heap.copyIn(a, aCount, aPointer);
-      heap.copyIn(b, bCount, bPointer);
+      const preparedPointer = frame.slot(preparedItems * exports.matmulPreparedBFloats(plan, k, n) * 4, 64);
+      const threadScratchPointer = frame.slot((workers + 1) * this.scratchBytes, 64);
+      frame.copyIn();
       exports.matmulPrepareB(plan, bPointer, k, n, transposeB, bBatchStride, preparedItems, preparedPointer);
       const chunkRows = matmulChunkRows(rows, workers + 1);
       const claimsPointer = controlOffset + CLAIMS_OFFSET;
@@ -535,11 +724,8 @@ export class KernelRuntime implements WasmKernels {
       allRunning = pool.runningCount(workers) === workers;
       if (allRunning) this.noteSplitOutcome(mainRows, rows, mainFinished - started, performance.now() - started);
     }
-    if (rowBias) {
-      heap.copyIn(rowBias, n, biasPointer);
-      exports.addRowVector(cPointer, biasPointer, rows, n);
-    }
-    heap.copyOut(cPointer, out, cCount);
+    if (rowBias) exports.addRowVector(cPointer, biasPointer, rows, n);
+    frame.copyOut();
     if (record && allRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
   }
 
@@ -593,17 +779,16 @@ export class KernelRuntime implements WasmKernels {
     const workers = this.poolWorkers(PARALLEL_MIN_FLOPS, items, record);
     if (workers === 0) return false;
     const heap = this.shared!.heap;
-    const xPointer = alignUp(heap.dataOffset + JOB_PARAM_WORDS * 4, 16);
-    const savedPointer = alignUp(xPointer + count * 4, 16);
-    const end = saved ? alignUp(savedPointer + count * 4, 64) : savedPointer;
-    heap.reserve(end);
-    heap.copyIn(x, count, xPointer);
-    if (saved) heap.copyIn(saved, count, savedPointer);
+    const frame = new Frame(heap, JOB_PARAM_WORDS * 4);
+    const xPointer = frame.input(x, count);
+    const savedPointer = saved ? frame.input(saved, count) : 0;
+    const outPointer = frame.output(out, count);
+    frame.copyIn();
     const params = heap.int32View(heap.dataOffset, JOB_PARAM_WORDS);
-    params[0] = kind; params[1] = op; params[2] = xPointer; params[3] = savedPointer; params[4] = xPointer; params[5] = count;
+    params[0] = kind; params[1] = op; params[2] = xPointer; params[3] = savedPointer; params[4] = outPointer; params[5] = count;
     // No scratch: the workers' scratch pointers are never used.
-    this.lastJobThreads = this.runOnPool(workers, ELEMENTWISE_PLAN, items, Math.max(1, Math.floor(items / ((workers + 1) * 4))), end);
-    heap.copyOut(xPointer, out, count);
+    this.lastJobThreads = this.runOnPool(workers, ELEMENTWISE_PLAN, items, Math.max(1, Math.floor(items / ((workers + 1) * 4))), alignUp(frame.end, 64));
+    frame.copyOut();
     return true;
   }
 
@@ -625,36 +810,32 @@ export class KernelRuntime implements WasmKernels {
   }
 
   /**
-   * Copies `first` (count floats) into the local heap, runs `kernel(pointer)` in place and copies the
-   * result to `out`: the shape of every one-operand elementwise or row kernel.
+   * Runs `kernel(inputPointer, outputPointer)` on `input` (count floats) into `out` in the local heap:
+   * the shape of every one-operand elementwise or row kernel (they allow the two to be one array).
    */
-  private inPlace(first: Float32Array, count: number, out: Float32Array, kernel: (pointer: number) => void): void {
+  private unaryKernel(input: Float32Array, count: number, out: Float32Array, kernel: (inputPointer: number, outPointer: number) => void): void {
     if (count <= 0) return;
-    const heap = this.local;
-    const pointer = heap.dataOffset;
-    heap.reserve(pointer + count * 4);
-    heap.copyIn(first, count, pointer);
-    kernel(pointer);
-    heap.copyOut(pointer, out, count);
+    const frame = new Frame(this.local);
+    const inputPointer = frame.input(input, count);
+    const outPointer = frame.output(out, count);
+    frame.copyIn();
+    kernel(inputPointer, outPointer);
+    frame.copyOut();
   }
 
-  /**
-   * As `inPlace` with a second operand of `secondCount` floats copied in after the first: the kernel
-   * gets both pointers and writes its result over the first.
-   */
-  private inPlaceWith(
+  /** As `unaryKernel` with a second input of `secondCount` floats. */
+  private binaryKernel(
     first: Float32Array, count: number, second: Float32Array, secondCount: number, out: Float32Array,
-    kernel: (firstPointer: number, secondPointer: number) => void,
+    kernel: (firstPointer: number, secondPointer: number, outPointer: number) => void,
   ): void {
     if (count <= 0) return;
-    const heap = this.local;
-    const firstPointer = heap.dataOffset;
-    const secondPointer = alignUp(firstPointer + count * 4, 16);
-    heap.reserve(secondPointer + secondCount * 4);
-    heap.copyIn(first, count, firstPointer);
-    heap.copyIn(second, secondCount, secondPointer);
-    kernel(firstPointer, secondPointer);
-    heap.copyOut(firstPointer, out, count);
+    const frame = new Frame(this.local);
+    const firstPointer = frame.input(first, count);
+    const secondPointer = frame.input(second, secondCount);
+    const outPointer = frame.output(out, count);
+    frame.copyIn();
+    kernel(firstPointer, secondPointer, outPointer);
+    frame.copyOut();
   }
 
   unary(op: ElementwiseUnaryOp, x: Float32Array, out: Float32Array, count: number): void {
@@ -664,7 +845,7 @@ export class KernelRuntime implements WasmKernels {
     const split = this.elementwiseOnPool(0, UNARY_OP_CODES[op], x, null, out, count, record);
     if (!split) {
       this.lastJobThreads = 1;
-      this.inPlace(x, count, out, (pointer) => this.local.exports.unary(UNARY_OP_CODES[op], pointer, pointer, count));
+      this.unaryKernel(x, count, out, (xPointer, outPointer) => this.local.exports.unary(UNARY_OP_CODES[op], xPointer, outPointer, count));
     }
     if (record && this.lastJobAllRunning) this.chooser.note(record, split, performance.now() - started);
   }
@@ -676,7 +857,7 @@ export class KernelRuntime implements WasmKernels {
     const split = this.elementwiseOnPool(1, BACKWARD_OP_CODES[op], grad, saved, out, count, record);
     if (!split) {
       this.lastJobThreads = 1;
-      this.inPlaceWith(grad, count, saved, count, out, (g, y) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, g, count));
+      this.binaryKernel(grad, count, saved, count, out, (g, y, o) => this.local.exports.activationBackward(BACKWARD_OP_CODES[op], g, y, o, count));
     }
     if (record && this.lastJobAllRunning) this.chooser.note(record, split, performance.now() - started);
   }
@@ -687,23 +868,28 @@ export class KernelRuntime implements WasmKernels {
   }
 
   binary(op: ElementwiseBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, count: number): void {
-    this.inPlaceWith(a, count, b, count, out, (aPointer, bPointer) => this.local.exports.binary(BINARY_OP_CODES[op], aPointer, bPointer, aPointer, count));
+    this.binaryKernel(a, count, b, count, out, (aPointer, bPointer, outPointer) => this.local.exports.binary(BINARY_OP_CODES[op], aPointer, bPointer, outPointer, count));
   }
 
   gatherRuns(x: Float32Array, out: Float32Array, offset: number, sizes: readonly [number, number, number], strides: readonly [number, number, number], inner: number): void {
     const count = sizes[0] * sizes[1] * sizes[2] * inner;
     if (count <= 0) return;
-    const heap = this.local;
-    const xPointer = heap.dataOffset;
-    const outPointer = alignUp(xPointer + x.length * 4, 16);
-    heap.reserve(outPointer + count * 4);
-    heap.copyIn(x, x.length, xPointer);
-    heap.exports.gatherRuns(xPointer, outPointer, offset, sizes[0], sizes[1], sizes[2], strides[0], strides[1], strides[2], inner);
-    heap.copyOut(outPointer, out, count);
+    const frame = new Frame(this.local);
+    const xPointer = frame.input(x, x.length);
+    const outPointer = frame.output(out, count);
+    frame.copyIn();
+    this.local.exports.gatherRuns(xPointer, outPointer, offset, sizes[0], sizes[1], sizes[2], strides[0], strides[1], strides[2], inner);
+    frame.copyOut();
   }
 
   addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {
-    this.inPlaceWith(x, rows * cols, bias, cols, x, (xPointer, biasPointer) => this.local.exports.addRowVector(xPointer, biasPointer, rows, cols));
+    if (rows * cols <= 0) return;
+    const frame = new Frame(this.local);
+    const xPointer = frame.inout(x, rows * cols);
+    const biasPointer = frame.input(bias, cols);
+    frame.copyIn();
+    this.local.exports.addRowVector(xPointer, biasPointer, rows, cols);
+    frame.copyOut();
   }
 
   /**
@@ -740,23 +926,21 @@ export class KernelRuntime implements WasmKernels {
     this.lastJobAllRunning = true;
     const heap = workers > 0 ? this.shared!.heap : this.local;
     const items = workers > 0 ? dwParts + dxParts : 0;
-    const dyPointer = alignUp(heap.dataOffset + items * PRODUCT_ITEM_WORDS * 4, 16);
+    const frame = new Frame(heap, items * PRODUCT_ITEM_WORDS * 4);
+    const dyPointer = frame.input(dy, m * n);
     // 16 spare bytes after each B operand (weight, x): the direct kernels read whole vectors past its last column.
-    const weightPointer = alignUp(dyPointer + m * n * 4, 16);
-    const xPointer = alignUp(weightPointer + (dx ? n * k * 4 + 16 : 0), 16);
-    const dxPointer = alignUp(xPointer + (dweight ? m * k * 4 + 16 : 0), 16);
-    const dwPointer = alignUp(dxPointer + (dx ? m * k * 4 : 0), 16);
-    const dbPointer = alignUp(dwPointer + (dweight ? n * k * 4 : 0), 16);
+    const weightPointer = dx ? frame.input(weight, n * k, 16) : 0;
+    const xPointer = dweight ? frame.input(x, m * k, 16) : 0;
+    const dxPointer = dx ? frame.output(dx, m * k) : 0;
+    const dwPointer = dweight ? frame.output(dweight, n * k) : 0;
+    const dbPointer = dbias ? frame.output(dbias, n) : 0;
     // dW = dyᵀ·x: (n, m)·(m, k); when split, x goes here prepared (packed) once for every part.
-    const dwPlan = dweight && workers > 0 ? heap.exports.matmulPlan(n, m, k, 1, 0) : 0;
-    const xPreparedPointer = alignUp(dbPointer + (dbias ? n * 4 : 0), 64);
-    const xPreparedFloats = dweight && workers > 0 ? heap.exports.matmulPreparedBFloats(dwPlan, m, k) : 0;
-    const scratchPointer = alignUp(xPreparedPointer + xPreparedFloats * 4, 64);
-    heap.reserve(scratchPointer + (workers + 1) * this.scratchBytes);
-    heap.copyIn(dy, m * n, dyPointer);
-    if (dx) heap.copyIn(weight, n * k, weightPointer);
-    if (dweight) heap.copyIn(x, m * k, xPointer);
     const exports = heap.exports;
+    const dwPlan = dweight && workers > 0 ? exports.matmulPlan(n, m, k, 1, 0) : 0;
+    const xPreparedFloats = dweight && workers > 0 ? exports.matmulPreparedBFloats(dwPlan, m, k) : 0;
+    const xPreparedPointer = frame.slot(xPreparedFloats * 4, 64);
+    const scratchPointer = frame.slot((workers + 1) * this.scratchBytes, 64);
+    frame.copyIn();
     // dx = dy·W: (m, n)·(n, k); dW = dyᵀ·x: (n, m)·(m, k) with dy read transposed.
     if (workers === 0) {
       this.lastJobThreads = 1;
@@ -789,94 +973,74 @@ export class KernelRuntime implements WasmKernels {
     if (dbias) {
       heap.zero(dbPointer, n);
       exports.sumRows(dyPointer, dbPointer, m, n);
-      heap.copyOut(dbPointer, dbias, n);
     }
-    if (dx) heap.copyOut(dxPointer, dx, m * k);
-    if (dweight) heap.copyOut(dwPointer, dweight, n * k);
+    frame.copyOut();
     if (record && this.lastJobAllRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
   }
 
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    const heap = this.local;
     if (cols <= 0) return;
-    const xPointer = heap.dataOffset;
-    const outPointer = alignUp(xPointer + rows * cols * 4, 16);
-    heap.reserve(outPointer + cols * 4);
-    heap.copyIn(x, rows * cols, xPointer);
-    heap.zero(outPointer, cols);
-    heap.exports.sumRows(xPointer, outPointer, rows, cols);
-    heap.copyOut(outPointer, out, cols);
+    const frame = new Frame(this.local);
+    const xPointer = frame.input(x, rows * cols);
+    const outPointer = frame.output(out, cols);
+    frame.copyIn();
+    this.local.zero(outPointer, cols);
+    this.local.exports.sumRows(xPointer, outPointer, rows, cols);
+    frame.copyOut();
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    this.inPlace(x, rows * cols, out, (pointer) => this.local.exports.softmax(pointer, pointer, rows, cols));
+    this.unaryKernel(x, rows * cols, out, (xPointer, outPointer) => this.local.exports.softmax(xPointer, outPointer, rows, cols));
   }
 
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    this.inPlace(x, rows * cols, out, (pointer) => this.local.exports.logSoftmax(pointer, pointer, rows, cols));
+    this.unaryKernel(x, rows * cols, out, (xPointer, outPointer) => this.local.exports.logSoftmax(xPointer, outPointer, rows, cols));
   }
 
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void {
-    // The kernel writes dx over dy: dy goes first.
-    this.inPlaceWith(dy, rows * cols, y, rows * cols, dx, (dyPointer, yPointer) => this.local.exports.softmaxBackward(yPointer, dyPointer, dyPointer, rows, cols));
+    this.binaryKernel(dy, rows * cols, y, rows * cols, dx, (dyPointer, yPointer, dxPointer) => this.local.exports.softmaxBackward(yPointer, dyPointer, dxPointer, rows, cols));
   }
 
   logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void {
-    this.inPlaceWith(dy, rows * cols, y, rows * cols, dx, (dyPointer, yPointer) => this.local.exports.logSoftmaxBackward(yPointer, dyPointer, dyPointer, rows, cols));
+    this.binaryKernel(dy, rows * cols, y, rows * cols, dx, (dyPointer, yPointer, dxPointer) => this.local.exports.logSoftmaxBackward(yPointer, dyPointer, dxPointer, rows, cols));
   }
 
   layerNorm(
     x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array,
     mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,
   ): void {
-    const heap = this.local;
     const count = rows * cols;
     if (count <= 0) return;
-    const xPointer = heap.dataOffset;
-    const weightPointer = alignUp(xPointer + count * 4, 16);
-    const biasPointer = alignUp(weightPointer + cols * 4, 16);
-    const meanPointer = alignUp(biasPointer + cols * 4, 16);
-    const rstdPointer = alignUp(meanPointer + rows * 4, 16);
-    heap.reserve(rstdPointer + rows * 4);
-    heap.copyIn(x, count, xPointer);
-    if (weight) heap.copyIn(weight, cols, weightPointer);
-    if (bias) heap.copyIn(bias, cols, biasPointer);
-    heap.exports.layerNorm(
-      xPointer, weight ? weightPointer : 0, bias ? biasPointer : 0, xPointer, meanPointer, rstdPointer,
-      rows, cols, eps,
-    );
-    heap.copyOut(xPointer, out, count);
-    heap.copyOut(meanPointer, mean, rows);
-    heap.copyOut(rstdPointer, rstd, rows);
+    const frame = new Frame(this.local);
+    const xPointer = frame.input(x, count);
+    const weightPointer = weight ? frame.input(weight, cols) : 0;
+    const biasPointer = bias ? frame.input(bias, cols) : 0;
+    const outPointer = frame.output(out, count);
+    const meanPointer = frame.output(mean, rows);
+    const rstdPointer = frame.output(rstd, rows);
+    frame.copyIn();
+    this.local.exports.layerNorm(xPointer, weightPointer, biasPointer, outPointer, meanPointer, rstdPointer, rows, cols, eps);
+    frame.copyOut();
   }
 
   layerNormBackward(
     dy: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array,
     dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null, rows: number, cols: number,
   ): void {
-    const heap = this.local;
     const count = rows * cols;
     if (cols <= 0) return;
-    const dyPointer = heap.dataOffset;
-    const xPointer = alignUp(dyPointer + count * 4, 16);
-    const weightPointer = alignUp(xPointer + count * 4, 16);
-    const meanPointer = alignUp(weightPointer + cols * 4, 16);
-    const rstdPointer = alignUp(meanPointer + rows * 4, 16);
-    const dweightPointer = alignUp(rstdPointer + rows * 4, 16);
-    const dbiasPointer = alignUp(dweightPointer + cols * 4, 16);
-    heap.reserve(dbiasPointer + cols * 4);
-    heap.copyIn(dy, count, dyPointer);
-    heap.copyIn(x, count, xPointer);
-    if (weight) heap.copyIn(weight, cols, weightPointer);
-    heap.copyIn(mean, rows, meanPointer);
-    heap.copyIn(rstd, rows, rstdPointer);
-    heap.exports.layerNormBackward(
-      dyPointer, xPointer, weight ? weightPointer : 0, meanPointer, rstdPointer, dyPointer,
-      dweight ? dweightPointer : 0, dbias ? dbiasPointer : 0, rows, cols,
-    );
-    heap.copyOut(dyPointer, dx, count);
-    if (dweight) heap.copyOut(dweightPointer, dweight, cols);
-    if (dbias) heap.copyOut(dbiasPointer, dbias, cols);
+    const frame = new Frame(this.local);
+    const dyPointer = frame.input(dy, count);
+    const xPointer = frame.input(x, count);
+    const weightPointer = weight ? frame.input(weight, cols) : 0;
+    const meanPointer = frame.input(mean, rows);
+    const rstdPointer = frame.input(rstd, rows);
+    const dxPointer = frame.output(dx, count);
+    const dweightPointer = dweight ? frame.output(dweight, cols) : 0;
+    const dbiasPointer = dbias ? frame.output(dbias, cols) : 0;
+    frame.copyIn();
+    this.local.exports.layerNormBackward(dyPointer, xPointer, weightPointer, meanPointer, rstdPointer, dxPointer, dweightPointer, dbiasPointer, rows, cols);
+    frame.copyOut();
   }
 
   attention(
@@ -921,15 +1085,18 @@ export class KernelRuntime implements WasmKernels {
     const workers = scratchBytes <= this.scratchBytes ? this.poolWorkers(flops, batch, record) : 0;
     this.lastJobAllRunning = true;
     const heap = workers > 0 ? this.shared!.heap : this.local;
-    const pointers: number[] = [];
-    let next = alignUp(heap.dataOffset + JOB_PARAM_WORDS * 4, 16);
-    for (const count of counts) {
-      pointers.push(next);
-      next = alignUp(next + count * 4, 16);
-    }
-    const scratchPointer = alignUp(next, 64);
-    heap.reserve(scratchPointer + (workers + 1) * Math.max(scratchBytes, workers > 0 ? this.scratchBytes : 0));
-    for (let i = 0; i < inputs.length; i++) if (inputs[i]) heap.copyIn(inputs[i]!, counts[i], pointers[i]);
+    const frame = new Frame(heap, JOB_PARAM_WORDS * 4);
+    // Inputs q, k, v, out, logSumExp, dOut (pointers 0-5), then outputs dq, dk, dv (6-8); forward
+    // writes out and logSumExp (3-4) instead of reading them.
+    const pointers = counts.map((count, i) => {
+      const input = inputs[i];
+      const output = i >= 3 ? outputs[i - 3] : null;
+      if (input) return frame.input(input, count);
+      if (output) return frame.output(output, count);
+      return 0;
+    });
+    const scratchPointer = frame.slot((workers + 1) * Math.max(scratchBytes, workers > 0 ? this.scratchBytes : 0), 64);
+    frame.copyIn();
     if (workers === 0) {
       this.lastJobThreads = 1;
       if (kind === ATTENTION_FORWARD) {
@@ -949,7 +1116,7 @@ export class KernelRuntime implements WasmKernels {
       params[14] = causal ? 1 : 0;
       this.lastJobThreads = this.runOnPool(workers, ATTENTION_PLAN + kind, batch, Math.max(1, Math.floor(batch / ((workers + 1) * 4))), scratchPointer);
     }
-    for (let i = 0; i < outputs.length; i++) if (outputs[i]) heap.copyOut(pointers[3 + i], outputs[i]!, counts[3 + i]);
+    frame.copyOut();
     if (record && this.lastJobAllRunning) this.chooser.note(record, workers > 0, performance.now() - callStarted);
   }
 
@@ -957,28 +1124,22 @@ export class KernelRuntime implements WasmKernels {
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
   ): void {
-    const heap = this.local;
     const count = param.length;
     if (count === 0) return;
-    const paramPointer = heap.dataOffset;
-    const gradPointer = alignUp(paramPointer + count * 4, 16);
-    const mPointer = alignUp(gradPointer + count * 4, 16);
-    const vPointer = alignUp(mPointer + count * 4, 16);
-    heap.reserve(vPointer + count * 4);
-    heap.copyIn(param, count, paramPointer);
-    heap.copyIn(grad, count, gradPointer);
-    heap.copyIn(m, count, mPointer);
-    heap.copyIn(v, count, vPointer);
+    const frame = new Frame(this.local);
+    const paramPointer = frame.inout(param, count);
+    const gradPointer = frame.input(grad, count);
+    const mPointer = frame.inout(m, count);
+    const vPointer = frame.inout(v, count);
+    frame.copyIn();
     // Scalars in double precision, as torch.optim computes them in Python.
     const biasCorrection1 = 1 - beta1 ** step;
     const biasCorrection2 = 1 - beta2 ** step;
-    heap.exports.adam(
+    this.local.exports.adam(
       paramPointer, gradPointer, mPointer, vPointer, count,
       1 - beta1, beta2, 1 - beta2, eps, lr / biasCorrection1, Math.sqrt(biasCorrection2),
       decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
     );
-    heap.copyOut(paramPointer, param, count);
-    heap.copyOut(mPointer, m, count);
-    heap.copyOut(vPointer, v, count);
+    frame.copyOut();
   }
 }
