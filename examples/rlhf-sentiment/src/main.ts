@@ -82,9 +82,11 @@ interface Args {
   blockSize: number;
 
   // 1. Pre-training (nanoGPT's recipe: AdamW, warmup then cosine, β₂ 0.99, decay 0.1 on matrices, clip 1)
-  /** Wall-clock budget of pre-training, minutes (a shared machine's speed varies; time, not steps, sizes it). */
-  pretrainMinutes: number;
-  pretrainMaxSteps: number;
+  /**
+   * Pre-training steps. A fixed count, not a wall-clock budget, so that a seed gives the same model
+   * on any machine: with a time budget, faster kernels meant more steps and a different recipe.
+   */
+  pretrainSteps: number;
   pretrainBatch: number;
   pretrainLr: number;
   pretrainWarmup: number;
@@ -184,8 +186,7 @@ function parseArgs(argv: string[]): Args {
     nHead: 4,
     nEmbd: 128,
     blockSize: 32,
-    pretrainMinutes: 2,
-    pretrainMaxSteps: 3000,
+    pretrainSteps: 1100,
     pretrainBatch: 32,
     pretrainLr: 2e-3,
     pretrainWarmup: 50,
@@ -236,7 +237,7 @@ function parseArgs(argv: string[]): Args {
   if (args.quick) {
     const explicit = new Set(argv.map((arg) => arg.replace(/^--/, '').split('=', 1)[0]));
     const quick: Partial<Args> = {
-      nLayer: 1, nEmbd: 64, nHead: 2, vocabWords: 1500, pretrainMinutes: 0.2, pretrainWarmup: 5, sftSteps: 15, labelPrompts: 64, labelHeldOutPrompts: 32,
+      nLayer: 1, nEmbd: 64, nHead: 2, vocabWords: 1500, pretrainSteps: 120, pretrainWarmup: 5, sftSteps: 15, labelPrompts: 64, labelHeldOutPrompts: 32,
       rmEpochs: 1, rmBatch: 8, ppoIterations: 4, ppoBatch: 16, ppoCheckpointEvery: 1, rsRounds: 1, rsPrompts: 32, rsSamples: 4, rsSteps: 8, rsBatch: 4, rsCheckpointEvery: 2, dpoEpochs: 1, dpoBatch: 16, dpoCheckpointEvery: 1, evalPrompts: 32, evalSamples: 1, checkpointSeconds: 5,
     };
     for (const [key, value] of Object.entries(quick)) if (!explicit.has(key)) (args as unknown as Record<string, unknown>)[key] = value;
@@ -401,7 +402,7 @@ async function sequenceLogProbs(model: GPT, batch: ResponseBatch): Promise<Float
 
 // ---- 4. Stage 1: pre-training -----------------------------------------------------------------
 // nanoGPT's loop on word tokens: random windows of the sentence stream (sentences separated by
-// EOS), AdamW, linear warmup then a cosine over the wall-clock budget, gradient clipping at 1.
+// EOS), AdamW, linear warmup then a cosine over the steps, gradient clipping at 1.
 
 const pretrain = await run.stage('pretrain', async (dir) => {
   const trainTokens = tokenStream(brown.train, tokenizer);
@@ -410,27 +411,20 @@ const pretrain = await run.stage('pretrain', async (dir) => {
   const model = new GPT(config, { generator: generatorFor('init') });
   const optimizer = adamW(model, args.pretrainLr);
   const batches = generatorFor('pretrain batches');
-  run.print(`[pretrain] ${model.numParameters().toLocaleString()} parameters (${args.nLayer} layers, ${args.nHead} heads, ${args.nEmbd} wide, T = ${args.blockSize}), ${trainTokens.length.toLocaleString()} train tokens, budget ${args.pretrainMinutes} min`);
-  const budgetMs = args.pretrainMinutes * 60_000;
-  let elapsedBefore = 0; // ms spent in earlier processes (resume)
-  const started = performance.now();
-  const elapsed = () => elapsedBefore + performance.now() - started;
-  const progress = (step: number) => Math.min(1, Math.max(elapsed() / budgetMs, step / args.pretrainMaxSteps));
-  // The step count is not known in advance (time decides); the loop runs to maxSteps and breaks.
+  run.print(`[pretrain] ${model.numParameters().toLocaleString()} parameters (${args.nLayer} layers, ${args.nHead} heads, ${args.nEmbd} wide, T = ${args.blockSize}), ${trainTokens.length.toLocaleString()} train tokens, ${args.pretrainSteps} steps`);
   let steps = 0;
   let smoothed = NaN;
   const state = { modules: { model }, optimizers: { model: optimizer }, generators: { batches } };
   const resumed = await loadTrainingState(dir, state);
   if (resumed) {
     steps = resumed.step;
-    elapsedBefore = resumed.extra.elapsedMs as number;
-    run.print(`[pretrain] resumed from its checkpoint at step ${steps} (${formatTime(elapsedBefore / 1000)} done)`);
+    run.print(`[pretrain] resumed from its checkpoint at step ${steps}`);
   }
-  const bar = run.progress('pretrain', Math.round(budgetMs / 1000), 'loss', 'tok');
+  const bar = run.progress('pretrain', args.pretrainSteps, 'loss', 'tok');
   let lastSave = performance.now();
-  for (; progress(steps) < 1; steps++) {
-    const p = progress(steps);
-    // Warmup then cosine to 0.1·peak in p (nanoGPT's get_lr with time in place of iterations).
+  for (; steps < args.pretrainSteps; steps++) {
+    // Warmup then cosine to 0.1·peak (nanoGPT's get_lr).
+    const p = steps / args.pretrainSteps;
     optimizer.lr = steps < args.pretrainWarmup ? (args.pretrainLr * (steps + 1)) / (args.pretrainWarmup + 1) : args.pretrainLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
     const loss = tidy(() => {
       const { inputs, targets } = sampleBatch(trainTokens, args.pretrainBatch, args.blockSize, batches);
@@ -443,10 +437,10 @@ const pretrain = await run.stage('pretrain', async (dir) => {
     optimizer.step();
     const value = await readScalar(loss);
     smoothed = Number.isNaN(smoothed) ? value : 0.95 * smoothed + 0.05 * value;
-    bar.update(Math.round(elapsed() / 1000), smoothed, args.pretrainBatch * args.blockSize);
+    bar.update(steps + 1, smoothed, args.pretrainBatch * args.blockSize);
     if (steps % 10 === 0) await run.log('pretrain', { step: steps, 'losses/train': value, 'charts/learning_rate': optimizer.lr });
     if (performance.now() - lastSave > args.checkpointSeconds * 1000) {
-      await saveTrainingState(dir, steps + 1, state, { elapsedMs: elapsed() });
+      await saveTrainingState(dir, steps + 1, state);
       lastSave = performance.now();
     }
   }
