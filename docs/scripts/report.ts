@@ -10,7 +10,7 @@ import { readRun, renderReport } from '@attune/report';
 export const RECIPE_RUN_DIR = 'examples/rlhf-sentiment/runs/rlhf-sentiment';
 
 /** When the committed run finished (report.json has no date); printed as the report's "generated" time so builds are reproducible. */
-export const RECIPE_RUN_FINISHED = new Date('2026-11-26T17:53:00Z');
+export const RECIPE_RUN_FINISHED = new Date('2026-11-26T22:47:05Z');
 
 /**
  * Renders the run in `runDir` to a self-contained HTML report at `outFile` and returns the path.
