@@ -362,8 +362,8 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   /**
-   * Gradients of `linear` (y = x·Wᵀ + b): with the fast kernels dy is copied into WebAssembly memory
-   * once for dx, dW and db; otherwise the same two products and row sum as the composed path.
+   * Gradients of `linear` (y = x·Wᵀ + b): with the fast kernels one call reads dy once for dx, dW
+   * and db; otherwise the same two products and row sum as the composed path.
    * Both ways compute bit for bit what `matmul` and `reduce` would.
    */
   linearBackward(dy: TypedArray, x: TypedArray, weight: TypedArray, m: number, k: number, n: number, wantX: boolean, wantWeight: boolean, wantBias: boolean) {

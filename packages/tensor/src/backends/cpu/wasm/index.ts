@@ -26,8 +26,8 @@ export interface WasmKernels {
   ): void;
   /**
    * The gradients of y = x·Wᵀ (+ b) for x (m, k), weight (n, k) from dy (m, n), into the non-null
-   * outputs: dx = dy·W (m, k), dweight = dyᵀ·x (n, k), dbias = Σ_rows dy (n). dy is copied into the
-   * module's memory once for all three; the values are bit for bit those of `matmul` and `sumRows`.
+   * outputs: dx = dy·W (m, k), dweight = dyᵀ·x (n, k), dbias = Σ_rows dy (n). dy is read (copied into the
+   * module's memory when not resident) once for all three; the values are bit for bit those of `matmul` and `sumRows`.
    */
   linearBackward(
     dy: Float32Array, x: Float32Array, weight: Float32Array, dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null,

@@ -894,13 +894,12 @@ export class KernelRuntime implements WasmKernels {
 
   /**
    * The gradients of a linear layer y = x·Wᵀ (+ b), x (m, k), weight (n, k), from dy (m, n): dx = dy·W
-   * (m, k), dweight = dyᵀ·x (n, k) and dbias = Σ_rows dy (n) into the non-null outputs. dy is copied
-   * into WebAssembly memory once for all three (the composed path copies it once per product and
-   * once for the sum), and when the call splits across the threads both products are one pool job
-   * (one wake-up): dW first, whole, then dx in row parts, so a second thread takes dx while the
-   * first computes dW, and a thread left alone computes everything. Each row is computed exactly as
-   * `matmul` computes it, and the bias gradient as `sumRows`, so the results are bit for bit those
-   * of the composed path.
+   * (m, k), dweight = dyᵀ·x (n, k) and dbias = Σ_rows dy (n) into the non-null outputs. dy is read
+   * (or, when not resident, copied in) once for all three, and when the call splits across the
+   * threads both products are one pool job (one wake-up) of row parts, dW's first, over x packed
+   * once; a thread left alone computes everything. Each row is computed exactly as `matmul`
+   * computes it, and the bias gradient as `sumRows`, so the results are bit for bit those of the
+   * composed path.
    */
   linearBackward(
     dy: Float32Array, x: Float32Array, weight: Float32Array, dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null,
