@@ -294,7 +294,9 @@ class KernelHeap {
     }
     this.residentBytes += bytes;
     this.live.add(pointer);
-    const array = new Float32Array(this.memory.buffer, pointer, count);
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer); // in case anything else grew the memory
+    const array = new Float32Array(buffer, pointer, count);
     this.collected.register(array, { pointer, bytes }, array);
     return array;
   }
