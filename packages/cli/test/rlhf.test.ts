@@ -80,7 +80,7 @@ describe('recipe packages', () => {
 describe('attune rlhf sentiment (executable)', () => {
   it('runs --stop-after pretrain, resumes into sft without redoing pretrain, and writes report.html', async () => {
     const runDir = join(await mkdtemp(join(tmpdir(), 'attune-cli-rlhf-')), 'run');
-    const first = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stop-after', 'pretrain', '--run-dir', runDir, '--', '--pretrainMinutes=0.03']);
+    const first = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stop-after', 'pretrain', '--run-dir', runDir, '--', '--pretrainSteps=20']);
     expect(first.status, first.output).toBe(0);
     for (const file of ['config.json', 'attune.json', 'metrics.jsonl', 'report.html', 'pretrain/done.json']) expect(existsSync(join(runDir, file)), file).toBe(true);
     expect(existsSync(join(runDir, 'sft'))).toBe(false);
@@ -91,7 +91,7 @@ describe('attune rlhf sentiment (executable)', () => {
     expect(config).toMatchObject({ recipe: 'rlhf-sentiment', backend: 'cpu', quick: true, stopAfter: 'pretrain' });
     const pretrainDone = statSync(join(runDir, 'pretrain/done.json')).mtimeMs;
 
-    const second = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stages', 'pretrain,sft', '--run-dir', runDir, '--', '--pretrainMinutes=0.03', '--sftSteps=3']);
+    const second = await runAttune(['rlhf', 'sentiment', '--quick', '--quiet', '--backend', 'cpu', '--stages', 'pretrain,sft', '--run-dir', runDir, '--', '--pretrainSteps=20', '--sftSteps=3']);
     expect(second.status, second.output).toBe(0);
     expect(second.output).toContain('resuming the sentiment recipe');
     expect(existsSync(join(runDir, 'sft/done.json'))).toBe(true);
