@@ -38,6 +38,11 @@ describe('resident storage', () => {
     const ints = tensor(new Int32Array(4096), { dtype: 'int32' });
     expect(kernels.residentBytes - before).toBeGreaterThanOrEqual(4096 * 4);
     expect(kernels.release(new Float32Array(4096)), 'an ordinary array is not taken').toBe(false);
+    // V8 keeps typed arrays of up to 64 bytes on its heap; none is resident, so none is asked for its buffer.
+    expect(kernels.allocate(16)).toBeNull();
+    const seventeen = kernels.allocate(17);
+    expect(seventeen).not.toBeNull();
+    expect(kernels.release(seventeen!)).toBe(true);
     big.dispose();
     small.dispose();
     ints.dispose();

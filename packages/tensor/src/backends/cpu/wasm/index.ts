@@ -98,7 +98,8 @@ export interface WasmKernels {
   /**
    * A float32 array of `count` elements (contents unspecified) in the kernels' own shared memory,
    * which every kernel then uses where it lies instead of copying it in and out; null where that
-   * memory is unavailable (no SharedArrayBuffer) or full. Give it back with `release`.
+   * memory is unavailable (no SharedArrayBuffer) or full, and for 16 elements or fewer. Give it back
+   * with `release`.
    */
   allocate(count: number): Float32Array | null;
   /** Gives back an array from `allocate`, returning true; false (nothing done) for any other array. */
