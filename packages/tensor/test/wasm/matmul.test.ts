@@ -122,8 +122,8 @@ describe('wasm matmul', () => {
       batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
       aBatchStride = m * k, bBatchStride = k * n,
     ) => {
-      // Time-based: on a busy machine splitting also pauses after splits that did not pay.
-      const deadline = Date.now() + 20_000;
+      // Time-based: on a busy machine a worker may wake only after the main thread took every row.
+      const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         check(random, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
         if (wasmMatmulThreadsUsed() === 2) return;
@@ -150,5 +150,29 @@ describe('wasm matmul', () => {
     terminateWorkers();
     await checkOnTwoThreads(1, 257, 190, 203, true, false);
     setSplitMode('auto');
+  });
+
+  it("pauses splitting for contention in 'auto' mode only: 'always' still splits", async () => {
+    const runtime = wasmKernels() as unknown as { splitPausedUntil: number };
+    const random = seededRandom(8);
+    setNumThreads(2);
+    runtime.splitPausedUntil = Number.POSITIVE_INFINITY;
+    try {
+      for (let i = 0; i < 20; i++) {
+        check(random, 1, 257, 190, 203, false, false);
+        expect(wasmMatmulThreadsUsed(), 'auto mode, paused').toBe(1);
+      }
+      setSplitMode('always');
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        check(random, 1, 257, 190, 203, false, false);
+        if (wasmMatmulThreadsUsed() === 2) break;
+        if (Date.now() > deadline) expect.fail("'always' mode never split while paused");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      runtime.splitPausedUntil = 0;
+      setSplitMode('auto');
+    }
   });
 });

@@ -226,8 +226,9 @@ export function wasmJobThreadsUsed(): number {
 
 /**
  * How jobs large enough to split across threads are run: 'auto' (the default) splits a job shape
- * only while that has recently been faster than one thread (on a busy machine it often is not),
- * 'always' splits every one, for tests of the threaded paths.
+ * only while that has recently been faster than one thread (on a busy machine it often is not)
+ * and pauses splitting after splits that did not pay; 'always' splits every one, pause or not,
+ * for tests of the threaded paths.
  *
  * @example
  * setSplitMode('always'); // exercise the worker threads whatever the load

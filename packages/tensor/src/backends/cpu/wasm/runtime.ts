@@ -676,7 +676,7 @@ export class KernelRuntime implements WasmKernels {
     const record = this.threads > 1 && 2 * rows * n * k >= PARALLEL_MIN_FLOPS ? this.chooser.record(`mm${batch},${m},${k},${n},${+transA}${+transB},${aBatchStride},${bBatchStride}`) : null;
     const callStarted = record ? performance.now() : 0;
     let allRunning = true;
-    if (record && this.chooser.choose(record) && callStarted >= this.splitPausedUntil) {
+    if (record && this.chooser.choose(record) && !this.splitPaused(callStarted)) {
       const wanted = Math.min(this.threads, Math.floor(rows / PARALLEL_MIN_ROWS_PER_THREAD)) - 1;
       if (wanted > 0) {
         shared = this.sharedSide();
@@ -747,7 +747,7 @@ export class KernelRuntime implements WasmKernels {
    * holds the pool and the shared heap the job must run in.
    */
   private poolWorkers(flops: number, items: number, record: SplitRecord | null): number {
-    if (!record || flops < PARALLEL_MIN_FLOPS || items < 2 || !this.chooser.choose(record) || performance.now() < this.splitPausedUntil) return 0;
+    if (!record || flops < PARALLEL_MIN_FLOPS || items < 2 || !this.chooser.choose(record) || this.splitPaused(performance.now())) return 0;
     const shared = this.sharedSide();
     if (!shared) return 0;
     const workers = Math.min(Math.min(this.threads, items) - 1, shared.pool.ensureWorkers(this.threads - 1));
@@ -801,6 +801,11 @@ export class KernelRuntime implements WasmKernels {
     this.lastJobThreads = this.runOnPool(workers, ELEMENTWISE_PLAN, items, Math.max(1, Math.floor(items / ((workers + 1) * 4))), alignUp(frame.end, 64));
     frame.copyOut();
     return true;
+  }
+
+  /** Whether splitting is paused for contention at time `now` ('always' mode never pauses: it is for tests of the threaded paths). */
+  private splitPaused(now: number): boolean {
+    return this.chooser.mode !== 'always' && now < this.splitPausedUntil;
   }
 
   /**
