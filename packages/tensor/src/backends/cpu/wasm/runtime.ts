@@ -187,8 +187,9 @@ function enableRelaxedSimd(): boolean {
 }
 
 /**
- * Creates the kernels, or returns null when this engine has no WebAssembly SIMD. Worker threads
- * (and the shared memory they need) are only set up on the first matmul large enough to use them.
+ * Creates the kernels, or returns null when this engine has no WebAssembly SIMD. The shared memory
+ * (and its worker threads, started later) is set up on the first resident allocation or the first
+ * job large enough to split, whichever comes first.
  */
 export function createKernelRuntime(defaultThreads: number): KernelRuntime | null {
   const api = webAssembly();
@@ -352,8 +353,8 @@ class KernelHeap {
     this.view.fill(0, pointer >>> 2, (pointer >>> 2) + count);
   }
 
+  /** Copies the first `count` floats of `source` to `pointer` (Frame has checked the length). */
   copyIn(source: Float32Array, count: number, pointer: number): void {
-    if (source.length < count) throw new RangeError(`wasm kernels: input has ${source.length} elements, needs ${count}`);
     const view = this.view;
     const start = pointer >>> 2;
     if (source.length === count) view.set(source, start);
@@ -361,8 +362,8 @@ class KernelHeap {
     else view.set(source.subarray(0, count), start);
   }
 
+  /** Copies `count` floats at `pointer` to the start of `target` (Frame has checked the length). */
   copyOut(pointer: number, target: Float32Array, count: number): void {
-    if (target.length < count) throw new RangeError(`wasm kernels: output has ${target.length} elements, needs ${count}`);
     const view = this.view;
     const start = pointer >>> 2;
     if (count <= SMALL_COPY) {
@@ -376,8 +377,8 @@ class KernelHeap {
 /**
  * The operands of one kernel call in a heap: arrays the heap holds (resident storage) are used
  * where they lie; the others get a slot in the per-call data region, inputs copied in by `copyIn`,
- * outputs copied back by `copyOut`. Lay out every operand first, then `reserve`, `copyIn`, run the
- * kernel, `copyOut`.
+ * outputs copied back by `copyOut`. Lay out every operand and slot first, then `copyIn` (which
+ * grows the memory to fit them), run the kernel, `copyOut`. Every operand's length is checked here.
  */
 class Frame {
   private cursor: number;
@@ -425,9 +426,9 @@ class Frame {
     return this.cursor;
   }
 
-  /** Grows the memory for the slots and `extraBytes` beyond, then copies the inputs in. */
-  copyIn(extraBytes = 0): void {
-    this.heap.reserve(this.cursor + extraBytes);
+  /** Grows the memory for the slots, then copies the inputs in. */
+  copyIn(): void {
+    this.heap.reserve(this.cursor);
     for (const [array, count, pointer] of this.ins) this.heap.copyIn(array, count, pointer);
   }
 
