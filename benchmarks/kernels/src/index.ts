@@ -10,7 +10,8 @@
 //
 // Flags: --quick, --only=<groups> (matmul, gpt2-matmul, softmax, layerNorm, attention,
 // elementwise, adam, train), --libraries=<ids>, --out=<file>, --max-call-ms=<ms>,
-// --matmul-tiling=MxNxKxBMxBN (the tiled kernel's tiling for large products; see tune-matmul.ts).
+// --matmul-tiling=MxNxKxBMxBN[s] (the tiled kernel's tiling for large products; see tune.ts),
+// --row-vectors=N (the vector row kernels with at most N vec4s per thread; see tune.ts).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -85,6 +86,12 @@ async function main(): Promise<void> {
 
   const tiling = flag('matmul-tiling');
   const attune = await attuneWebGPU(tiling ? { matmulTiling: parseTiling(tiling) } : {});
+  const rowVectors = flag('row-vectors');
+  if (rowVectors) {
+    if (!(Number(rowVectors) >= 1)) throw new RangeError(`--row-vectors must be a positive integer, got '${rowVectors}'`);
+    Object.assign(attune.backend, { rowKernel: 'vector', rowVectorsPerThread: Number(rowVectors) });
+    attune.info.rows = `vector row kernels, at most ${rowVectors} vec4s per thread`;
+  }
   const adapter = attune.backend.adapter;
   console.log(`adapter: ${adapter.vendor} ${adapter.architecture} — ${adapter.description}${adapter.isFallbackAdapter ? ' (software)' : ''}`);
   const libraries: Library[] = [];
@@ -220,7 +227,14 @@ function printCase(kernelCase: KernelCase, rows: ResultRow[]): void {
 /** Spec-sheet memory bandwidth (GB/s) of adapters we have run on, keyed by the adapter's `device`. */
 const PEAK_BANDWIDTH_GBPS: Record<string, number> = {
   'nvidia-h100-80gb-hbm3': 3350, // H100 SXM5 80 GB, HBM3 (NVIDIA H100 datasheet)
+  'nvidia-h200': 4800, // H200 SXM 141 GB, HBM3e (NVIDIA H200 datasheet)
 };
+
+/** The spec bandwidth of an adapter: by its exact `device`, else by the longest known name it starts with. */
+function peakBandwidth(device: string): number | undefined {
+  const known = Object.keys(PEAK_BANDWIDTH_GBPS).filter((name) => device === name || device.startsWith(`${name}-`));
+  return known.length > 0 ? PEAK_BANDWIDTH_GBPS[known.sort((p, q) => q.length - p.length)[0]] : undefined;
+}
 
 /** The issue's bars: matmul 1024 ≥ 1.5× tfjs-webgpu, GPT step ≥ 2× tfjs-webgpu tokens/s, and the H100 figures. */
 function bars(rows: ResultRow[], adapterDevice: string): ResultFile['bars'] {
@@ -236,12 +250,13 @@ function bars(rows: ResultRow[], adapterDevice: string): ResultFile['bars'] {
   // Memory-bound kernels as a share of the adapter's memory bandwidth: the spec sheet's where we know
   // it, else the large streaming add measured in this run.
   const streaming = find('add-67108864', 'attune-webgpu')?.gbps;
-  const peak = PEAK_BANDWIDTH_GBPS[adapterDevice] ?? streaming;
+  const spec = peakBandwidth(adapterDevice);
+  const peak = spec ?? streaming;
   const share = (id: string) => {
     const gbps = find(id, 'attune-webgpu')?.gbps;
     return gbps !== undefined && peak !== undefined ? round(gbps / peak) : null;
   };
-  const source = PEAK_BANDWIDTH_GBPS[adapterDevice] ? `of the spec's ${PEAK_BANDWIDTH_GBPS[adapterDevice]} GB/s` : streaming ? `of the ${streaming} GB/s a streaming add reached (no spec bandwidth known for this adapter)` : '';
+  const source = spec ? `of the spec's ${spec} GB/s` : streaming ? `of the ${streaming} GB/s a streaming add reached (no spec bandwidth known for this adapter)` : '';
   const softmaxShare = share('softmax-65536x1024');
   const layerNormShare = share('layerNorm-65536x768');
   return [

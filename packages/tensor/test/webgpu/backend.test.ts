@@ -31,7 +31,7 @@ import {
   tensor,
   useBackend,
   zeros,
-  type Tensor,
+  Tensor,
   type WebGPUBackend,
 } from '../../src/index.js';
 import { assertAllclose } from '../../src/testing/index.js';
@@ -210,6 +210,72 @@ withWebGPU(() => {
       await expect(createWebGPUBackend({ matmulTiling: { tileM: 64, tileN: 64, tileK: 16, blockM: 3, blockN: 4 }, name: 'webgpu-bad-tiling' })).rejects.toThrow(/tileM must be a multiple of blockM/);
       a.dispose();
       b.dispose();
+    });
+
+    it('the vec4 matmul kernel (vec4 or scalar staging per operand, every transpose, broadcast batch, k = 0) matches the CPU', async () => {
+      // The backend's own matmul entry point, so the transposed layouts that gradients use are reached directly.
+      type RawMatmul = (a: unknown, b: unknown, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aStride: number, bStride: number) => unknown;
+      const generator = new Generator(23);
+      const keys = new Set<string>();
+      for (const tiling of [{ tileM: 64, tileN: 64, tileK: 16, blockM: 4, blockN: 4 }, { tileM: 128, tileN: 128, tileK: 8, blockM: 8, blockN: 8 }, { tileM: 128, tileN: 64, tileK: 8, blockM: 8, blockN: 4 }]) {
+        const gpu = await createWebGPUBackend({ matmulTiling: tiling, name: `webgpu-vec4-${tiling.tileM}-${tiling.tileN}`, onShader: (key) => keys.add(key) });
+        (gpu as unknown as { setMatmulTilings(t: typeof tiling): void }).setMatmulTilings(tiling); // every product on this tiling, small ones too
+        try {
+          for (const [batch, m, k, n] of [[1, 131, 70, 67], [2, 64, 128, 256], [1, 200, 12, 4], [2, 4, 0, 8]] as const) {
+            for (const transA of [false, true]) for (const transB of [false, true]) {
+              const broadcast = batch > 1 && transB;
+              const a = randn([batch, ...(transA ? [k, m] : [m, k])], { generator, backend: cpu });
+              const b = randn([broadcast ? 1 : batch, ...(transB ? [n, k] : [k, n])], { generator, backend: cpu });
+              const strides = [m * k, broadcast ? 0 : k * n] as const;
+              const product = (backend: typeof cpu | WebGPUBackend, x: Tensor, y: Tensor) =>
+                Tensor.fromStorage(backend, (backend.matmul as RawMatmul).call(backend, x.storage, y.storage, batch, m, k, n, transA, transB, ...strides), [batch, m, n], 'float32');
+              const expected = product(cpu, a, b);
+              const [ga, gb] = await Promise.all([a.to(gpu), b.to(gpu)]);
+              const actual = product(gpu, ga, gb);
+              assertAllclose(await actual.data(), await expected.data(), { rtol: 1e-4, atol: 1e-4, label: `${JSON.stringify(tiling)} ${batch}×${m}×${k}×${n} ${transA}/${transB}` });
+              for (const t of [a, b, expected, ga, gb, actual]) t.dispose();
+            }
+          }
+        } finally {
+          gpu.dispose();
+        }
+      }
+      // Both staging forms and every operand layout were compiled.
+      for (const layout of ['k4_x4', 'x4_k4', 'k1_x1', 'x1_k1']) expect([...keys].some((key) => key.startsWith(`matmulVec4_${layout}`)), layout).toBe(true);
+    });
+
+    it("rowKernel 'vector' (rows in registers) matches the CPU for softmax, logSoftmax and layerNorm, forward and backward, with and without subgroups", async () => {
+      const keys = new Set<string>();
+      const gpu = await createWebGPUBackend({ rowKernel: 'vector', name: 'webgpu-vector-rows', onShader: (key) => keys.add(key) });
+      const internals = gpu as unknown as { rowVectorsPerThread: number; rowPolicy: { subgroupSize: number } };
+      const subgroupSize = internals.rowPolicy.subgroupSize;
+      try {
+        for (const [vectors, subgroups] of [[4, true], [2, false]] as const) {
+          internals.rowVectorsPerThread = vectors;
+          internals.rowPolicy = { ...internals.rowPolicy, subgroupSize: subgroups ? subgroupSize : 0 }; // the workgroup-memory tree
+          for (const [rows, cols] of [[3, 12], [65, 768], [3, 1028], [65, 4096], [5, 6]] as const) {
+            for (const op of ['softmax', 'logSoftmax', 'layerNorm', 'layerNorm without affine'] as const) {
+              const run = async (backend: typeof cpu | WebGPUBackend) => {
+                const generator = new Generator(rows * 7919 + cols);
+                const leaf = async (shape: number[], scale = 1) => (await randn(shape, { generator, backend: cpu }).mul(scale).to(backend)).requiresGrad_();
+                const [x, w, b] = [await leaf([rows, cols], 3), await leaf([cols]), await leaf([cols])];
+                const dy = await randn([rows, cols], { generator, backend: cpu }).to(backend);
+                const y = op === 'softmax' ? softmax(x, -1) : op === 'logSoftmax' ? logSoftmax(x, -1) : op === 'layerNorm' ? layerNorm(x, [cols], w, b) : layerNorm(x, [cols]);
+                y.mul(dy).sum().backward();
+                const results = [await y.data(), await x.grad!.data(), ...(op === 'layerNorm' ? [await w.grad!.data(), await b.grad!.data()] : [])];
+                for (const t of [x, w, b, dy, y]) t.dispose();
+                return results;
+              };
+              const [expected, actual] = [await run(cpu), await run(gpu)];
+              expected.forEach((values, i) => assertAllclose(actual[i], values, { rtol: 1e-4, atol: 1e-5, label: `${op} ${rows}×${cols}, ${vectors} vec4s, subgroups ${subgroups}, output ${i}` }));
+            }
+          }
+        }
+      } finally {
+        gpu.dispose();
+      }
+      for (const kernel of ['softmaxVec4', 'logSoftmaxVec4', 'softmaxBackwardVec4', 'logSoftmaxBackwardVec4', 'layerNormVec4', 'layerNormBackwardVec4']) expect([...keys].some((key) => key.startsWith(kernel)), kernel).toBe(true);
+      await expect(createWebGPUBackend({ rowKernel: 'fast' as 'vector', name: 'webgpu-bad-rows' })).rejects.toThrow(/rowKernel must be 'auto', 'scalar' or 'vector', got fast/);
     });
 
     it('matmul at odd sizes with every transpose combination and a broadcast batch', async () => {

@@ -14,8 +14,9 @@ import type { Program } from './codegen.js';
 import type { WebGPUAdapterSummary, WebGPUBackend, WebGPUExecutionOptions, WebGPUStorage } from './types.js';
 import { BinaryProgram, CastProgram, FillProgram, UnaryProgram, WhereProgram } from './programs/elementwise.js';
 import { ConcatBlockProgram, GatherProgram, IndexSelectProgram, ScatterAddProgram, StridedCopyProgram, TriangleProgram } from './programs/layout.js';
-import { DEFAULT_MATMUL_TILING, HUGE_MATMUL_TILING, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
+import { DEFAULT_MATMUL_TILING, HUGE_MATMUL_TILING, isVectorTiling, matmulSharedBytes, MatmulProgram, SMALL_MATMUL_TILING, SubgroupMatmulProgram, subgroupMatmulTiling, Vec4MatmulProgram, type MatmulTiling, type SubgroupMatmulTiling } from './programs/matmul.js';
 import { AttentionBackwardKeyProgram, AttentionBackwardQueryProgram, AttentionProbsProgram, AttentionProgram, AttentionScoreGradProgram, MAX_ATTENTION_HEAD_SIZE } from './programs/attention.js';
+import { DEFAULT_ROW_VECTORS_PER_THREAD, VectorLayerNormBackwardProgram, VectorLayerNormProgram, vectorRowGeometry, VectorSoftmaxBackwardProgram, VectorSoftmaxProgram, type VectorRowGeometry } from './programs/vector_rows.js';
 import { AdamProgram, CrossEntropyBackwardProgram, CrossEntropyProgram, LayerNormBackwardProgram, LayerNormParamGradProgram, LayerNormProgram, SoftmaxBackwardProgram, SoftmaxProgram } from './programs/nn.js';
 import { ArgReduceProgram, CumsumProgram, reductionChunks, ReduceProgram } from './programs/reduce.js';
 import { GPU_ROW_POLICY, type RowPolicy } from './programs/rows.js';
@@ -56,7 +57,7 @@ function chooseSubgroupMatmul(adapter: WebGPUAdapterSummary, kernel: 'auto' | 't
 /** Whether the adapter's limits hold a tiling's threads and workgroup memory. */
 function fitsAdapter(tiling: MatmulTiling, adapter: WebGPUAdapterSummary): boolean {
   const threads = (tiling.tileM / tiling.blockM) * (tiling.tileN / tiling.blockN);
-  const bytes = 4 * tiling.tileK * (tiling.tileM + tiling.tileN);
+  const bytes = matmulSharedBytes(tiling);
   return threads <= (adapter.limits.maxComputeInvocationsPerWorkgroup ?? 256) && bytes <= (adapter.limits.maxComputeWorkgroupStorageSize ?? 16384);
 }
 
@@ -66,14 +67,15 @@ function checkMatmulTiling(tiling: MatmulTiling, adapter: WebGPUAdapterSummary):
   const text = `${tileM}×${tileN}×${tileK}, ${blockM}×${blockN} per thread`;
   if (![tileM, tileN, tileK, blockM, blockN].every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`webgpu: matmulTiling must hold positive integers, got ${text}`);
   if (tileM % blockM || tileN % blockN) throw new RangeError(`webgpu: matmulTiling tileM must be a multiple of blockM and tileN of blockN, got ${text}`);
+  if (tiling.vectorized !== undefined && typeof tiling.vectorized !== 'boolean') throw new TypeError(`webgpu: matmulTiling.vectorized must be a boolean, got ${String(tiling.vectorized)}`);
   const threads = (tileM / blockM) * (tileN / blockN);
-  const bytes = 4 * tileK * (tileM + tileN);
+  const bytes = matmulSharedBytes(tiling);
   // WebGPU's default limits where the adapter did not report its own.
   const maxThreads = adapter.limits.maxComputeInvocationsPerWorkgroup ?? 256;
   const maxBytes = adapter.limits.maxComputeWorkgroupStorageSize ?? 16384;
   if (threads > maxThreads) throw new RangeError(`webgpu: matmulTiling ${text} needs ${threads} threads per workgroup; the adapter allows ${maxThreads}`);
   if (bytes > maxBytes) throw new RangeError(`webgpu: matmulTiling ${text} needs ${bytes} bytes of workgroup memory; the adapter allows ${maxBytes}`);
-  return { tileM, tileN, tileK, blockM, blockN };
+  return { tileM, tileN, tileK, blockM, blockN, ...(tiling.vectorized === undefined ? {} : { vectorized: tiling.vectorized }) };
 }
 
 /** Identity of a reduction over an empty axis, as the CPU backend stores it. */
@@ -122,6 +124,9 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const subgroupSize = adapter.features.includes('subgroups') && adapter.subgroupMinSize === adapter.subgroupMaxSize ? adapter.subgroupMinSize : 0;
     // Software adapters: with ≥ 64 rows a row gets one subgroup (or one thread), so no barrier runs.
     this.rowPolicy = { ...GPU_ROW_POLICY, subgroupSize, manyRows: adapter.isFallbackAdapter ? 64 : Infinity };
+    const rowKernel = options.rowKernel ?? 'auto';
+    if (!['auto', 'scalar', 'vector'].includes(rowKernel)) throw new RangeError(`webgpu: rowKernel must be 'auto', 'scalar' or 'vector', got ${String(rowKernel)}`);
+    this.rowKernel = rowKernel === 'auto' ? (adapter.isFallbackAdapter ? 'scalar' : 'vector') : rowKernel;
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.dispatcher.fail(new WebGPUDeviceError(`webgpu: uncaptured device error: ${error.message}`, 'validation', []));
@@ -362,7 +367,8 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     // benchmarks/results/tune-matmul-nvidia-h100-80gb-hbm3.json).
     const tilesOf = (t: MatmulTiling) => Math.ceil(m / t.tileM) * Math.ceil(n / t.tileN) * batch;
     const tiling = huge && tilesOf(huge) >= 256 ? huge : tilesOf(large) < 32 ? small : large;
-    this.run(new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling), [a, b], [out]);
+    const program = isVectorTiling(tiling) ? new Vec4MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling) : new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling);
+    this.run(program, [a, b], [out]);
     return out;
   }
 
@@ -433,15 +439,30 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
 
   // --- fused kernels ---------------------------------------------------------------------
 
+  /**
+   * @internal The row kernels' form: 'vector' holds each row in registers as vec4s (GPUs), 'scalar'
+   * reads it one f32 at a time (software adapters, and rows the vector kernels cannot take).
+   */
+  rowKernel: 'scalar' | 'vector' = 'scalar';
+  /** @internal vec4s per thread the vector row kernels allow (longer rows use the scalar kernels). */
+  rowVectorsPerThread = DEFAULT_ROW_VECTORS_PER_THREAD;
+
+  /** The vector row kernels' geometry for these rows, or null when the scalar kernels run. */
+  private vectorRows(rows: number, cols: number): VectorRowGeometry | null {
+    return this.rowKernel === 'vector' ? vectorRowGeometry(rows, cols, this.rowPolicy.subgroupSize, this.rowVectorsPerThread) : null;
+  }
+
   softmax(x: GpuStorage, rows: number, cols: number, log: boolean): GpuStorage {
     const out = this.alloc(rows * cols, log ? 'logSoftmax' : 'softmax');
-    this.run(new SoftmaxProgram(rows, cols, log, this.rowPolicy), [x], [out]);
+    const vector = this.vectorRows(rows, cols);
+    this.run(vector ? new VectorSoftmaxProgram(rows, cols, log, vector) : new SoftmaxProgram(rows, cols, log, this.rowPolicy), [x], [out]);
     return out;
   }
 
   softmaxBackward(y: GpuStorage, dy: GpuStorage, rows: number, cols: number, log: boolean): GpuStorage {
     const dx = this.alloc(rows * cols, 'softmax backward');
-    this.run(new SoftmaxBackwardProgram(rows, cols, log, this.rowPolicy), [y, dy], [dx]);
+    const vector = this.vectorRows(rows, cols);
+    this.run(vector ? new VectorSoftmaxBackwardProgram(rows, cols, log, vector) : new SoftmaxBackwardProgram(rows, cols, log, this.rowPolicy), [y, dy], [dx]);
     return dx;
   }
 
@@ -450,13 +471,17 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const mean = this.alloc(rows, 'layerNorm');
     const rstd = this.alloc(rows, 'layerNorm');
     const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-    this.run(new LayerNormProgram(rows, cols, eps, weight !== null, bias !== null, this.rowPolicy), inputs, [out, mean, rstd]);
+    const vector = this.vectorRows(rows, cols);
+    const program = vector ? new VectorLayerNormProgram(rows, cols, eps, weight !== null, bias !== null, vector) : new LayerNormProgram(rows, cols, eps, weight !== null, bias !== null, this.rowPolicy);
+    this.run(program, inputs, [out, mean, rstd]);
     return { out, mean, rstd };
   }
 
   layerNormBackward(dy: GpuStorage, x: GpuStorage, weight: GpuStorage | null, mean: GpuStorage, rstd: GpuStorage, rows: number, cols: number, withBias: boolean) {
     const dx = this.alloc(rows * cols, 'layerNorm backward');
-    this.run(new LayerNormBackwardProgram(rows, cols, weight !== null, this.rowPolicy), [dy, x, mean, rstd, ...(weight ? [weight] : [])], [dx]);
+    const vector = this.vectorRows(rows, cols);
+    const program = vector ? new VectorLayerNormBackwardProgram(rows, cols, weight !== null, vector) : new LayerNormBackwardProgram(rows, cols, weight !== null, this.rowPolicy);
+    this.run(program, [dy, x, mean, rstd, ...(weight ? [weight] : [])], [dx]);
     if (!weight && !withBias) return { dx, dweight: null, dbias: null };
     // Column sums over row chunks, then over the chunks.
     const chunks = reductionChunks(cols, rows, 64);

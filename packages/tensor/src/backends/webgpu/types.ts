@@ -38,6 +38,13 @@ export interface WebGPUExecutionOptions {
    */
   matmulTiling?: MatmulTiling;
   /**
+   * The softmax and layer-norm kernels (forward and backward): 'vector' keeps each row in registers
+   * and moves it as vec4s, one read and one write (rows of a multiple of 4 elements, up to 4,096);
+   * 'scalar' reads rows one f32 at a time, in two or three passes, with fewer threads per row; 'auto'
+   * (default) is 'vector' on GPUs and 'scalar' on software adapters, which run a row per thread.
+   */
+  rowKernel?: 'auto' | 'scalar' | 'vector';
+  /**
    * Elements (or vec4s) each thread of an elementwise kernel handles (default 1 on GPUs, 4 on software
    * adapters, where every workgroup costs a coroutine start).
    */
@@ -61,6 +68,12 @@ export interface MatmulTiling {
   tileK: number;
   blockM: number;
   blockN: number;
+  /**
+   * Stage the tiles as vec4s, double-buffered, with vec4 accumulators (the fast kernel on GPUs). It
+   * needs blockM, blockN and tileK to be multiples of 4 and is used whenever they are, unless this is
+   * set to false (the scalar kernel, for comparison).
+   */
+  vectorized?: boolean;
 }
 
 /**

@@ -101,6 +101,194 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   }
 }
 
+/** Bytes of workgroup memory a tiling needs: one A and one B tile, twice when double-buffered. */
+export function matmulSharedBytes(tiling: MatmulTiling): number {
+  return (isVectorTiling(tiling) ? 2 : 1) * 4 * tiling.tileK * (tiling.tileM + tiling.tileN);
+}
+
+/** Whether a tiling runs on `Vec4MatmulProgram`: `vectorized` unless set false, and a shape it can take. */
+export function isVectorTiling(tiling: MatmulTiling): boolean {
+  return tiling.vectorized !== false && tiling.blockM % 4 === 0 && tiling.blockN % 4 === 0 && tiling.tileK % 4 === 0;
+}
+
+/**
+ * How one operand's tile goes from global to workgroup memory. The tile is kept as [kk][x] (x = the
+ * operand's row of C: m for A, n for B) in vec4s along x. `xMajor`: x is the operand's contiguous
+ * dimension (Aᵀ stored k × m, B stored k × n), so a vec4 load lands as one vec4; otherwise k is, and a
+ * vec4 along k is written as four components (a transpose). `vec4`: whole vec4 loads, which need the
+ * contiguous dimension and the batch stride to be multiples of 4; else one scalar per load.
+ */
+interface Staging {
+  name: 'a' | 'b';
+  xMajor: boolean;
+  vec4: boolean;
+  /** Tile extent along x. */
+  tileX: number;
+  /** WGSL: the operand's extent along x, its row stride when x-major (else u.k), first x of the tile and batch offset. */
+  extentX: string;
+  leading: string;
+  tileStart: string;
+  base: string;
+}
+
+/**
+ * The tiled matmul for GPUs, vectorized (after the SGEMM kernels that reach cuBLAS-class speed in
+ * CUDA): tiles are staged in workgroup memory as vec4 (one 16-byte load where the layout allows, with
+ * transposed operands read in place), double-buffered with the next tile's global loads issued
+ * before the current tile's FMAs (one barrier per step along k), and each thread keeps
+ * blockM × blockN accumulators as vec4s. A thread's rows are 4-row groups `tileM / (blockM / 4)`
+ * apart and its columns 4-column groups likewise, so a warp's workgroup-memory reads are contiguous
+ * 16-byte vectors, free of bank conflicts. C is written as vec4 when n is a multiple of 4.
+ */
+export class Vec4MatmulProgram implements Program {
+  readonly op = 'matmul';
+  readonly key: string;
+  readonly inputs: StorageBinding[];
+  readonly outputs: StorageBinding[];
+  readonly uniforms: UniformField[] = ['m', 'n', 'k', 'aBatchStride', 'bBatchStride'].map((name) => ({ name, type: 'u32' as const }));
+  readonly uniformValues: number[];
+  readonly workgroupSize: readonly [number, number, number];
+  readonly dispatch: [number, number, number];
+  private readonly stagings: [Staging, Staging];
+  private readonly vec4Out: boolean;
+
+  constructor(batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling) {
+    const { tileM, tileN, tileK, blockM, blockN } = tiling;
+    if (!isVectorTiling(tiling)) throw new RangeError(`webgpu: Vec4MatmulProgram needs blockM, blockN and tileK multiples of 4, got ${tileM}×${tileN}×${tileK}, ${blockM}×${blockN}`);
+    this.uniformValues = [m, n, k, aBatchStride, bBatchStride];
+    this.workgroupSize = [tileN / blockN, tileM / blockM, 1];
+    this.dispatch = [Math.ceil(n / tileN), Math.ceil(m / tileM), batch];
+    // An operand loads vec4s when its contiguous dimension and batch stride are multiples of 4.
+    const aContiguous = transA ? m : k;
+    const bContiguous = transB ? k : n;
+    const a: Staging = { name: 'a', xMajor: transA, vec4: aContiguous % 4 === 0 && aBatchStride % 4 === 0, tileX: tileM, extentX: 'u.m', leading: 'u.m', tileStart: 'tileRow', base: 'aBase' };
+    const b: Staging = { name: 'b', xMajor: !transB, vec4: bContiguous % 4 === 0 && bBatchStride % 4 === 0, tileX: tileN, extentX: 'u.n', leading: 'u.n', tileStart: 'tileCol', base: 'bBase' };
+    this.stagings = [a, b];
+    this.vec4Out = n % 4 === 0;
+    this.inputs = [{ name: 'a', type: 'f32', vec4: a.vec4 }, { name: 'b', type: 'f32', vec4: b.vec4 }];
+    this.outputs = [{ name: 'c', type: 'f32', vec4: this.vec4Out }];
+    const layout = (s: Staging) => `${s.xMajor ? 'x' : 'k'}${s.vec4 ? '4' : '1'}`;
+    this.key = `matmulVec4_${layout(a)}_${layout(b)}_${this.vec4Out ? 'c4' : 'c1'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}`;
+  }
+
+  /** WGSL that loads this thread's share of the tile starting at `k0` into registers `<name>Next<j>`, and stores them into buffer `buffer`. */
+  private staging(s: Staging, threads: number): { declare: string; load: string; store: (buffer: string) => string } {
+    const { tileK } = this.tiling;
+    const tileX4 = s.tileX / 4;
+    const items = s.vec4 ? (s.tileX * tileK) / 4 : s.tileX * tileK;
+    const perThread = Math.ceil(items / threads);
+    const guard = items % threads !== 0;
+    const type = s.vec4 ? 'vec4<f32>' : 'f32';
+    const tile = s.name === 'a' ? 'tileA' : 'tileB';
+    const declare: string[] = [];
+    const load: string[] = [];
+    const store: ((buffer: string) => string)[] = [];
+    for (let j = 0; j < perThread; j++) {
+      const r = `${s.name}Next${j}`;
+      declare.push(`var ${r}: ${type};`);
+      const e = `${s.name}E${j}`;
+      // (kk, x): where item e sits in the tile; `at`: its global index (in vec4s when s.vec4); `inside`: bounds.
+      let coords: string;
+      let at: string;
+      let inside: string;
+      if (s.xMajor) {
+        const per = s.vec4 ? tileX4 : s.tileX;
+        coords = `let ${e}kk = ${e} / ${per}u; let ${e}x = (${e} % ${per}u)${s.vec4 ? ' * 4u' : ''};`;
+        at = `(${s.base} + (k0 + ${e}kk) * ${s.leading} + ${s.tileStart} + ${e}x)${s.vec4 ? ' / 4u' : ''}`;
+        inside = `k0 + ${e}kk < u.k && ${s.tileStart} + ${e}x < ${s.extentX}`;
+      } else {
+        const per = s.vec4 ? tileK / 4 : tileK;
+        coords = `let ${e}x = ${e} / ${per}u; let ${e}kk = (${e} % ${per}u)${s.vec4 ? ' * 4u' : ''};`;
+        at = `(${s.base} + (${s.tileStart} + ${e}x) * u.k + k0 + ${e}kk)${s.vec4 ? ' / 4u' : ''}`;
+        inside = `${s.tileStart} + ${e}x < ${s.extentX} && k0 + ${e}kk < u.k`;
+      }
+      const body = `let ${e} = local + ${j * threads}u; ${coords}
+    ${r} = ${type}(0.0);
+    if (${guard ? `${e} < ${items}u && ` : ''}${inside}) { ${r} = ${s.name}[${at}]; }`;
+      load.push(guard ? `{ ${body} }` : `{ ${body} }`);
+      store.push((buffer) => {
+        const slot = (kk: string, x: string) => `${tile}[${buffer} + (${kk}) * ${tileX4}u + (${x}) / 4u]`;
+        let write: string;
+        if (s.xMajor && s.vec4) write = `${slot(`${e}kk`, `${e}x`)} = ${r};`;
+        else if (s.xMajor) write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${r};`;
+        else if (s.vec4) write = [0, 1, 2, 3].map((c) => `${slot(`${e}kk + ${c}u`, `${e}x`)}[${e}x % 4u] = ${r}[${c}];`).join(' ');
+        else write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${r};`;
+        return `{ let ${e} = local + ${j * threads}u; ${coords}${guard ? ` if (${e} < ${items}u) {` : ''} ${write}${guard ? ' }' : ''} }`;
+      });
+    }
+    return { declare: declare.join('\n  '), load: load.join('\n    '), store: (buffer) => store.map((f) => f(buffer)).join('\n    ') };
+  }
+
+  main(): string {
+    const { tileM, tileN, tileK, blockM, blockN } = this.tiling;
+    const threadsX = tileN / blockN;
+    const threadsY = tileM / blockM;
+    const threads = threadsX * threadsY;
+    const groupsM = blockM / 4;
+    const groupsN = blockN / 4;
+    const sizeA = (tileK * tileM) / 4;
+    const sizeB = (tileK * tileN) / 4;
+    const [a, b] = this.stagings.map((s) => this.staging(s, threads));
+    const accumulators: string[] = [];
+    for (let g = 0; g < groupsM; g++) for (let i = 0; i < 4; i++) for (let h = 0; h < groupsN; h++) accumulators.push(`var acc${g}_${i}_${h} = vec4<f32>(0.0);`);
+    const step: string[] = [];
+    for (let kk = 0; kk < tileK; kk++) {
+      for (let g = 0; g < groupsM; g++) step.push(`let a${kk}_${g} = tileA[bufA + ${kk * (tileM / 4)}u + ty + ${g * threadsY}u];`);
+      for (let h = 0; h < groupsN; h++) step.push(`let b${kk}_${h} = tileB[bufB + ${kk * (tileN / 4)}u + tx + ${h * threadsX}u];`);
+      for (let g = 0; g < groupsM; g++) for (let i = 0; i < 4; i++) for (let h = 0; h < groupsN; h++) {
+        step.push(`acc${g}_${i}_${h} = fma(vec4<f32>(a${kk}_${g}[${i}]), b${kk}_${h}, acc${g}_${i}_${h});`);
+      }
+    }
+    const stores: string[] = [];
+    for (let g = 0; g < groupsM; g++) for (let i = 0; i < 4; i++) {
+      const row = `tileRow + ty * 4u + ${g * threadsY * 4 + i}u`;
+      for (let h = 0; h < groupsN; h++) {
+        const col = `tileCol + (tx + ${h * threadsX}u) * 4u`;
+        const acc = `acc${g}_${i}_${h}`;
+        if (this.vec4Out) stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m && col < u.n) { c[(cBase + row * u.n + col) / 4u] = ${acc}; } }`);
+        else stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m) { for (var q = 0u; q < 4u; q = q + 1u) { if (col + q < u.n) { c[cBase + row * u.n + col + q] = ${acc}[q]; } } } }`);
+      }
+    }
+    return `var<workgroup> tileA: array<vec4<f32>, ${2 * sizeA}>;
+var<workgroup> tileB: array<vec4<f32>, ${2 * sizeB}>;
+@compute @workgroup_size(${threadsX}, ${threadsY}, 1)
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) localId: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let tx = localId.x;
+  let ty = localId.y;
+  let tileRow = workgroup.y * ${tileM}u;
+  let tileCol = workgroup.x * ${tileN}u;
+  let aBase = workgroup.z * u.aBatchStride;
+  let bBase = workgroup.z * u.bBatchStride;
+  let cBase = workgroup.z * u.m * u.n;
+  ${accumulators.join('\n  ')}
+  ${a.declare}
+  ${b.declare}
+  var k0 = 0u;
+  {
+    ${a.load}
+    ${b.load}
+    ${a.store('0u')}
+    ${b.store('0u')}
+  }
+  workgroupBarrier();
+  let steps = (u.k + ${tileK - 1}u) / ${tileK}u;
+  for (var t = 0u; t < steps; t = t + 1u) {
+    let bufA = (t & 1u) * ${sizeA}u;
+    let bufB = (t & 1u) * ${sizeB}u;
+    // The next tile's global loads go out before this tile's FMAs, which hide their latency.
+    k0 = (t + 1u) * ${tileK}u;
+    ${a.load}
+    ${b.load}
+    ${step.join('\n    ')}
+    ${a.store(`${sizeA}u - bufA`)}
+    ${b.store(`${sizeB}u - bufB`)}
+    workgroupBarrier();
+  }
+  ${stores.join('\n  ')}
+}`;
+  }
+}
+
 /** Tiling of `SubgroupMatmulProgram`. */
 export interface SubgroupMatmulTiling {
   /** Lanes of a subgroup (the adapter's fixed subgroup size). */
