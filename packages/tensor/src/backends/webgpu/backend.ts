@@ -363,8 +363,8 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const { large, small, huge } = this.matmulTilings;
     // Small products get smaller tiles so that enough workgroups run; on hardware GPUs products with
     // ≥ 256 tiles of 128 × 128 get the bigger tiling (fewer loads per FMA), which only pays once every
-    // multiprocessor has a few workgroups (H100: 19.7 vs 15.5 TFLOP/s at 2048², 8.2 vs 11.7 at 1024²;
-    // benchmarks/results/tune-matmul-nvidia-h100-80gb-hbm3.json).
+    // multiprocessor has a few workgroups (H100: 33.5 vs 27.9 TFLOP/s at 2048², 15.6 vs 23.9 at 1024²;
+    // benchmarks/results/tune-nvidia-h100-80gb-hbm3.json).
     const tilesOf = (t: MatmulTiling) => Math.ceil(m / t.tileM) * Math.ceil(n / t.tileN) * batch;
     const tiling = huge && tilesOf(huge) >= 256 ? huge : tilesOf(large) < 32 ? small : large;
     const program = isVectorTiling(tiling) ? new Vec4MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling) : new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling);

@@ -41,6 +41,9 @@ export function bucketSize(bytes: number): number {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
+  /** When each pooled buffer was released (a counter), so that the pool evicts the stalest first. */
+  private readonly releasedAt = new Map<GPUBuffer, number>();
+  private releases = 0;
   private stats: BufferPoolStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, created: 0 };
   /** Destroys a buffer the pool lets go (the backend defers it past commands not yet submitted). */
   destroyBuffer: (buffer: GPUBuffer) => void = (buffer) => buffer.destroy();
@@ -61,6 +64,7 @@ export class BufferPool {
     let buffer = list?.pop();
     const reused = buffer !== undefined;
     if (buffer) {
+      this.releasedAt.delete(buffer);
       this.stats.pooledBuffers--;
       this.stats.pooledBytes -= size;
     } else {
@@ -72,26 +76,51 @@ export class BufferPool {
     return { buffer, reused };
   }
 
-  /** Returns a buffer obtained from `acquire` for reuse (or destroys it past the pool limit). */
+  /**
+   * Returns a buffer obtained from `acquire` for reuse. Past the pool's limit the buffers released
+   * longest ago are destroyed to make room: the one just released is the likeliest to be asked for
+   * again (a loop allocates the same sizes every step), while sizes of a finished phase would
+   * otherwise hold the pool forever and make every new size a fresh, zero-filled allocation.
+   */
   release(buffer: GPUBuffer): void {
     const size = buffer.size;
     this.stats.liveBuffers--;
     this.stats.liveBytes -= size;
-    if (this.stats.pooledBytes + size > this.maxPooledBytes) {
+    if (size > this.maxPooledBytes) {
       this.destroyBuffer(buffer);
       return;
     }
+    if (this.stats.pooledBytes + size > this.maxPooledBytes) this.evict(this.stats.pooledBytes + size - this.maxPooledBytes);
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(buffer);
+    this.releasedAt.set(buffer, this.releases++);
     this.stats.pooledBuffers++;
     this.stats.pooledBytes += size;
+  }
+
+  /** Destroys pooled buffers, stalest first, until at least `bytes` are freed. */
+  private evict(bytes: number): void {
+    const stalest = [...this.releasedAt].sort((a, b) => a[1] - b[1]);
+    let freed = 0;
+    for (const [buffer] of stalest) {
+      if (freed >= bytes) break;
+      const list = this.free.get(buffer.size)!;
+      list.splice(list.indexOf(buffer), 1);
+      if (list.length === 0) this.free.delete(buffer.size);
+      this.releasedAt.delete(buffer);
+      this.stats.pooledBuffers--;
+      this.stats.pooledBytes -= buffer.size;
+      freed += buffer.size;
+      this.destroyBuffer(buffer);
+    }
   }
 
   /** Destroys every buffer waiting for reuse. */
   trim(): void {
     for (const list of this.free.values()) for (const buffer of list) this.destroyBuffer(buffer);
     this.free.clear();
+    this.releasedAt.clear();
     this.stats.pooledBuffers = 0;
     this.stats.pooledBytes = 0;
   }
