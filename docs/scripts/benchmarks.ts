@@ -125,7 +125,7 @@ function kernelRow(d: Obj, id: string, library: string): Obj | undefined {
 }
 
 /** The WebGPU kernel section: Attune on every adapter side by side, then each adapter in detail. */
-function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
+function kernelSection(files: ResultFile[], tunes: ResultFile[], sweeps: ResultFile[]): string {
   const out: string[] = ['## WebGPU kernels across GPUs', ''];
   if (files.length === 0) return [...out, 'No kernel results are committed yet.', ''].join('\n');
   const data = files.map((f) => obj(f.data));
@@ -177,7 +177,7 @@ function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
   const method = data.map((d) => str(d.method)).find(Boolean);
   if (method !== undefined) out.push(`Method: ${method}`, '');
   if (tunes.length > 0) {
-    out.push('### Matmul tilings', '', 'Written by `npm run tune-matmul --workspace @attune/benchmark-kernels` (GFLOP/s per tiling and size).', '');
+    out.push('### Matmul tilings (scalar kernel)', '', 'Written by `tune-matmul`, the tuner before `npm run tune` (GFLOP/s per tiling and size).', '');
     for (const t of tunes) {
       const d = obj(t.data);
       const sizes = arr(d.sizes).map(num).filter((x): x is number => x !== undefined);
@@ -190,6 +190,26 @@ function kernelSection(files: ResultFile[], tunes: ResultFile[]): string {
         }),
       ]);
       out.push(`**${adapterName(d)}**, ${date(d)}:`, '', table(['tiling', ...sizes.map((x) => `${x}²`)], rows, ['l', ...sizes.map(() => 'r' as const)]), '');
+    }
+  }
+  if (sweeps.length > 0) {
+    out.push('### Kernel variants', '', 'Written by `npm run tune --workspace @attune/benchmark-kernels`: each kernel variant on one adapter (GPU time); the fastest at the largest size in bold. Matmul tilings are tileM×tileN×tileK×blockM×blockN, an `s` marking the scalar kernel.', '');
+    for (const t of sweeps) {
+      const d = obj(t.data);
+      const rows = arr(d.rows).map(obj);
+      const best = obj(d.best);
+      out.push(`**${adapterName(d)}**, ${date(d)}:`, '');
+      for (const group of [...new Set(rows.map((r) => str(r.group)).filter((x): x is string => x !== undefined))]) {
+        const mine = rows.filter((r) => r.group === group);
+        const shapes = [...new Set(mine.map((r) => str(r.shape)).filter((x): x is string => x !== undefined && x !== ''))];
+        const winner = Object.entries(best).find(([key]) => key.startsWith(`${group} `))?.[1];
+        const variants = [...new Set(mine.map((r) => str(r.variant)).filter((x): x is string => x !== undefined))];
+        const cells = variants.map((variant) => [
+          variant === winner ? `**${variant}**` : variant,
+          ...shapes.map((shape) => kernelFigure(mine.find((r) => r.variant === variant && r.shape === shape)).text),
+        ]);
+        out.push(table([group, ...shapes], cells, ['l', ...shapes.map(() => 'r' as const)]), '');
+      }
     }
   }
   return out.join('\n');
@@ -351,10 +371,11 @@ export function renderBenchmarks(files: ResultFile[], options: RenderOptions = {
   const kind = (f: ResultFile) => str(obj(f.data).benchmark);
   const kernels = complete.filter((f) => kind(f) === '@attune/benchmark-kernels');
   const tunes = complete.filter((f) => kind(f) === undefined && str(obj(f.data).best) !== undefined && Array.isArray(obj(f.data).rows));
+  const sweeps = complete.filter((f) => kind(f) === '@attune/benchmark-kernels/tune');
   const tensor = complete.filter((f) => kind(f) === '@attune/benchmark-tensor');
   const transformer = complete.filter((f) => kind(f) === '@attune/benchmark-transformer');
   const rl = complete.filter((f) => kind(f) === '@attune/benchmark-rl');
-  const known = new Set([...kernels, ...tunes, ...tensor, ...transformer, ...rl]);
+  const known = new Set([...kernels, ...tunes, ...sweeps, ...tensor, ...transformer, ...rl]);
   const other = complete.filter((f) => !known.has(f));
   const out = [
     '---',
@@ -368,7 +389,7 @@ export function renderBenchmarks(files: ResultFile[], options: RenderOptions = {
     'with the code); rerun a benchmark and rebuild the docs to update it. Speed bars are ratios against a peer',
     'library measured in the same run, never absolute times, because most runs happen on shared machines.',
     '',
-    kernelSection(kernels, tunes),
+    kernelSection(kernels, tunes, sweeps),
     tensorSection(tensor),
     transformerSection(transformer),
     rlSection(rl, options),

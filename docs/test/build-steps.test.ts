@@ -43,6 +43,17 @@ describe('renderBenchmarks on the committed results', () => {
     expect(md).toContain('### nvidia-h100-80gb-hbm3');
   });
 
+  test('renders the kernel-variant sweep of tune.ts, the fastest variant in bold', () => {
+    const sweep = files.find((f) => f.name === 'tune-nvidia-h100-80gb-hbm3.json');
+    expect(sweep, 'the H100 sweep is committed').toBeDefined();
+    const { best } = sweep!.data as { best: Record<string, string> };
+    expect(md).toContain('### Kernel variants');
+    expect(md).toMatch(/\| matmul \| 1024 \| 2048 \| 4096 \|/);
+    expect(md).toContain(`| **${best['matmul 4096']}** |`);
+    expect(md).toContain(`| **${best['softmax 65536x1024']}** |`);
+    expect(md).not.toContain('tune-nvidia-h100-80gb-hbm3.json'); // tabulated, not listed as an unknown file
+  });
+
   test('renders the tensor, transformer and RL sections, with the RL learning curves', () => {
     expect(md).toContain('## Tensor core on the CPU');
     expect(md).toContain('## GPT training step');

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))) },
     libraries: libraryInfo,
     method:
-      `per case, every library: a first call (compilation), then ${budget.samples} samples interleaved across libraries; a wall sample times enough calls (≥ ${budget.sampleMs} ms) ` +
+      `per case, every library: a first call (compilation), ${budget.warmupMs} ms of calls back to back (a GPU's clocks ramp up under load), then ${budget.samples} samples interleaved across libraries; a wall sample times enough calls (≥ ${budget.sampleMs} ms) ` +
       'enqueued back to back up to onSubmittedWorkDone, a GPU sample sums the kernel durations of one call from timestamp queries (attune: one pass per kernel; tfjs: tf.time kernelMs). ' +
       'Throughput uses the median GPU time when the adapter has timestamp-query, else the median wall time; the training step uses wall time (tokens/s as a user sees them).',
     results: rows,

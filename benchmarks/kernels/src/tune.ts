@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       console.log(`best ${group} ${shape}: ${winner.variant} (${winner.gflops ? `${winner.gflops} GFLOP/s` : `${winner.gbps} GB/s`})`);
     }
   }
-  if (out) fs.writeFileSync(out, `${JSON.stringify({ adapter, date: new Date().toISOString(), sizes: SIZES, rows, best }, null, 2)}\n`);
+  if (out) fs.writeFileSync(out, `${JSON.stringify({ benchmark: '@attune/benchmark-kernels/tune', adapter, date: new Date().toISOString(), sizes: SIZES, rows, best }, null, 2)}\n`);
   process.exit(0);
 }
 

@@ -32,9 +32,10 @@ export interface WebGPUExecutionOptions {
    */
   matmulKernel?: 'auto' | 'tiled' | 'subgroup';
   /**
-   * Tile shape of the tiled matmul kernel for large products (default 64 × 64 × 16, 4 × 4 per
-   * thread). Setting it selects the tiled kernel unless `matmulKernel` says otherwise;
-   * `benchmarks/kernels` has a tuner (`npm run tune-matmul`) that sweeps tilings on an adapter.
+   * Tile shape of the tiled matmul kernel for all but small products (default: 64 × 64 × 16, 4 × 4
+   * per thread, and on GPUs 128 × 128 × 8, 8 × 8 per thread for big products). Setting it selects the
+   * tiled kernel unless `matmulKernel` says otherwise; `benchmarks/kernels` has a tuner (`npm run
+   * tune`) that sweeps tilings on an adapter.
    */
   matmulTiling?: MatmulTiling;
   /**
