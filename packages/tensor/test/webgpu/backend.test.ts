@@ -16,6 +16,7 @@ import {
   getBackend,
   indexSelect,
   layerNorm,
+  linear,
   logSoftmax,
   matmul,
   max,
@@ -242,6 +243,49 @@ withWebGPU(() => {
       }
       // Both staging forms and every operand layout were compiled.
       for (const layout of ['k4_x4', 'x4_k4', 'k1_x1', 'x1_k1']) expect([...keys].some((key) => key.startsWith(`matmulVec4_${layout}`)), layout).toBe(true);
+    });
+
+    it('linear adds its bias as the product is written (one kernel), on every matmul kernel, forward and backward', async () => {
+      const generator = new Generator(31);
+      const kernels: { label: string; options: Parameters<typeof createWebGPUBackend>[0] }[] = [
+        { label: 'default', options: {} },
+        { label: 'tiled vec4', options: { matmulKernel: 'tiled', matmulTiling: { tileM: 64, tileN: 64, tileK: 16, blockM: 4, blockN: 4 } } },
+        { label: 'tiled scalar', options: { matmulKernel: 'tiled', matmulTiling: { tileM: 32, tileN: 32, tileK: 16, blockM: 2, blockN: 2, vectorized: false } } },
+      ];
+      for (const { label, options } of kernels) {
+        const keys = new Set<string>();
+        const gpu = await createWebGPUBackend({ ...options, name: `webgpu-linear-${label}`, onShader: (key) => keys.add(key) });
+        // Every product on the given tiling, small ones too.
+        if (options?.matmulTiling) (gpu as unknown as { setMatmulTilings(t: object): void }).setMatmulTilings(options.matmulTiling);
+        try {
+          for (const [lead, inFeatures, outFeatures] of [[[70], 33, 24], [[3, 50], 64, 67], [[1], 8, 4]] as const) {
+            const x = randn([...lead, inFeatures], { generator, backend: cpu });
+            const w = randn([outFeatures, inFeatures], { generator, backend: cpu });
+            const b = randn([outFeatures], { generator, backend: cpu });
+            const dy = randn([...lead, outFeatures], { generator, backend: cpu });
+            const run = async (backend: typeof cpu | WebGPUBackend) => {
+              const [xs, ws, bs, g] = await Promise.all([x, w, b, dy].map((t) => t.to(backend)));
+              for (const leaf of [xs, ws, bs]) leaf.requiresGrad_();
+              if (backend === gpu) {
+                await gpu.sync();
+                gpu.startProfile();
+              }
+              const y = linear(xs, ws, bs);
+              if (backend === gpu) expect((await gpu.stopProfile()).map((t) => t.op), `${label}: one kernel, the bias inside the product`).toEqual(['linear']);
+              y.mul(g).sum().backward();
+              return Promise.all([y, xs.grad!, ws.grad!, bs.grad!].map((t) => t.data()));
+            };
+            const expected = await run(cpu);
+            const actual = await run(gpu);
+            expected.forEach((values, i) => assertAllclose(actual[i], values, { rtol: 1e-4, atol: 1e-4, label: `${label} ${[...lead, inFeatures]}→${outFeatures} output ${i}` }));
+          }
+          const vec4Biased = [...keys].filter((key) => key.startsWith('matmulVec4') && key.endsWith('_bias'));
+          if (label === 'tiled vec4') for (const store of ['_c4_', '_c1_']) expect(vec4Biased.some((key) => key.includes(store)), `vec4 kernel, C stored as ${store}`).toBe(true);
+          if (label === 'tiled scalar') expect([...keys].some((key) => key.startsWith('matmul_NT') && key.endsWith('_bias'))).toBe(true);
+        } finally {
+          gpu.dispose();
+        }
+      }
     });
 
     it("rowKernel 'vector' (rows in registers) matches the CPU for softmax, logSoftmax and layerNorm, forward and backward, with and without subgroups", async () => {

@@ -355,9 +355,20 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
   // --- linear algebra --------------------------------------------------------------------
 
   matmul(a: GpuStorage, b: GpuStorage, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): GpuStorage {
-    const out = this.alloc(batch * m * n, 'matmul');
+    return this.product(a, b, null, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+  }
+
+  /** x·Wᵀ + b with the bias added as the product is written (no separate add over the output). */
+  linear(x: GpuStorage, weight: GpuStorage, bias: GpuStorage, m: number, k: number, n: number): GpuStorage {
+    return this.product(x, weight, bias, 1, m, k, n, false, true, 0, 0);
+  }
+
+  /** op(A)·op(B) (+ a bias per column) on the kernel and tiling this adapter and shape call for. */
+  private product(a: GpuStorage, b: GpuStorage, bias: GpuStorage | null, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): GpuStorage {
+    const out = this.alloc(batch * m * n, bias ? 'linear' : 'matmul');
+    const inputs = bias ? [a, b, bias] : [a, b];
     if (this.subgroupTiling) {
-      this.run(new SubgroupMatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, this.subgroupTiling), [a, b], [out]);
+      this.run(new SubgroupMatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, this.subgroupTiling, bias !== null), inputs, [out]);
       return out;
     }
     const { large, small, huge } = this.matmulTilings;
@@ -367,8 +378,10 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     // benchmarks/results/tune-nvidia-h100-80gb-hbm3.json).
     const tilesOf = (t: MatmulTiling) => Math.ceil(m / t.tileM) * Math.ceil(n / t.tileN) * batch;
     const tiling = huge && tilesOf(huge) >= 256 ? huge : tilesOf(large) < 32 ? small : large;
-    const program = isVectorTiling(tiling) ? new Vec4MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling) : new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling);
-    this.run(program, [a, b], [out]);
+    const program = isVectorTiling(tiling)
+      ? new Vec4MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling, bias !== null)
+      : new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling, bias !== null);
+    this.run(program, inputs, [out]);
     return out;
   }
 

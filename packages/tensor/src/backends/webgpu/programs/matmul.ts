@@ -1,6 +1,8 @@
-// Batched matrix product C[b] = op(A[b]) · op(B[b]) with transposed operands read in place, in two
-// kernels: a shared-memory tiled one for GPUs, and a subgroup-broadcast one for CPU-emulated GPUs
-// (lavapipe), where workgroup memory and barriers are slow and every per-lane load is a gather.
+// Batched matrix product C[b] = op(A[b]) · op(B[b]) (+ a bias per column of C, added as C is
+// written: `linear`'s x·Wᵀ + b in one pass) with transposed operands read in place, in three
+// kernels: a shared-memory tiled one, its vec4 double-buffered form (the default on GPUs), and a
+// subgroup-broadcast one for CPU-emulated GPUs (lavapipe), where workgroup memory and barriers are
+// slow and every per-lane load is a gather.
 //
 // Tiled: classic shared-memory tiling with register blocking: a workgroup computes a TM × TN tile of C;
 // per step of TK along k it stages the A and B tiles in workgroup memory (each load coalesced for
@@ -32,7 +34,7 @@ export const HUGE_MATMUL_TILING: MatmulTiling = { tileM: 128, tileN: 128, tileK:
 export const SMALL_MATMUL_TILING: MatmulTiling = { tileM: 32, tileN: 32, tileK: 16, blockM: 2, blockN: 2 };
 
 export class MatmulProgram implements Program {
-  readonly op = 'matmul';
+  readonly op: string;
   readonly key: string;
   readonly inputs: StorageBinding[] = [{ name: 'a', type: 'f32' }, { name: 'b', type: 'f32' }];
   readonly outputs: StorageBinding[] = [{ name: 'c', type: 'f32' }];
@@ -41,12 +43,14 @@ export class MatmulProgram implements Program {
   readonly workgroupSize: readonly [number, number, number];
   readonly dispatch: [number, number, number];
 
-  constructor(batch: number, m: number, k: number, n: number, private readonly transA: boolean, private readonly transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling = DEFAULT_MATMUL_TILING) {
+  constructor(batch: number, m: number, k: number, n: number, private readonly transA: boolean, private readonly transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling = DEFAULT_MATMUL_TILING, private readonly bias = false) {
     const { tileM, tileN, tileK, blockM, blockN } = tiling;
+    this.op = bias ? 'linear' : 'matmul';
     this.uniformValues = [m, n, k, aBatchStride, bBatchStride];
     this.workgroupSize = [tileN / blockN, tileM / blockM, 1];
     this.dispatch = [Math.ceil(n / tileN), Math.ceil(m / tileM), batch];
-    this.key = `matmul_${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}`;
+    if (bias) this.inputs.push({ name: 'bias', type: 'f32' });
+    this.key = `matmul_${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}${bias ? '_bias' : ''}`;
   }
 
   main(): string {
@@ -70,7 +74,7 @@ export class MatmulProgram implements Program {
     const cols = Array.from({ length: blockN }, (_, j) => `let b${j} = tileB[kk * ${tileN}u + tx + ${j * threadsX}u];`).join('\n      ');
     const fma = Array.from({ length: blockM }, (_, i) => Array.from({ length: blockN }, (_, j) => `acc${i}[${j}] = fma(a${i}, b${j}, acc${i}[${j}]);`).join(' ')).join('\n      ');
     const store = Array.from({ length: blockM }, (_, i) =>
-      Array.from({ length: blockN }, (_, j) => `if (tileRow + ty + ${i * threadsY}u < u.m && tileCol + tx + ${j * threadsX}u < u.n) { c[cBase + (tileRow + ty + ${i * threadsY}u) * u.n + tileCol + tx + ${j * threadsX}u] = acc${i}[${j}]; }`).join('\n  '),
+      Array.from({ length: blockN }, (_, j) => `if (tileRow + ty + ${i * threadsY}u < u.m && tileCol + tx + ${j * threadsX}u < u.n) { c[cBase + (tileRow + ty + ${i * threadsY}u) * u.n + tileCol + tx + ${j * threadsX}u] = acc${i}[${j}]${this.bias ? ` + bias[tileCol + tx + ${j * threadsX}u]` : ''}; }`).join('\n  '),
     ).join('\n  ');
     return `var<workgroup> tileA: array<f32, ${tileK * tileM}>;
 var<workgroup> tileB: array<f32, ${tileK * tileN}>;
@@ -145,7 +149,7 @@ interface Staging {
  * 16-byte vectors, free of bank conflicts. C is written as vec4 when n is a multiple of 4.
  */
 export class Vec4MatmulProgram implements Program {
-  readonly op = 'matmul';
+  readonly op: string;
   readonly key: string;
   readonly inputs: StorageBinding[];
   readonly outputs: StorageBinding[];
@@ -156,8 +160,9 @@ export class Vec4MatmulProgram implements Program {
   private readonly stagings: [Staging, Staging];
   private readonly vec4Out: boolean;
 
-  constructor(batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling) {
+  constructor(batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling, private readonly bias = false) {
     const { tileM, tileN, tileK, blockM, blockN } = tiling;
+    this.op = bias ? 'linear' : 'matmul';
     if (!isVectorTiling(tiling)) throw new RangeError(`webgpu: Vec4MatmulProgram needs blockM, blockN and tileK multiples of 4, got ${tileM}×${tileN}×${tileK}, ${blockM}×${blockN}`);
     this.uniformValues = [m, n, k, aBatchStride, bBatchStride];
     this.workgroupSize = [tileN / blockN, tileM / blockM, 1];
@@ -170,9 +175,10 @@ export class Vec4MatmulProgram implements Program {
     this.stagings = [a, b];
     this.vec4Out = n % 4 === 0;
     this.inputs = [{ name: 'a', type: 'f32', vec4: a.vec4 }, { name: 'b', type: 'f32', vec4: b.vec4 }];
+    if (bias) this.inputs.push({ name: 'bias', type: 'f32', vec4: this.vec4Out });
     this.outputs = [{ name: 'c', type: 'f32', vec4: this.vec4Out }];
     const layout = (s: Staging) => `${s.xMajor ? 'x' : 'k'}${s.vec4 ? '4' : '1'}`;
-    this.key = `matmulVec4_${layout(a)}_${layout(b)}_${this.vec4Out ? 'c4' : 'c1'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}`;
+    this.key = `matmulVec4_${layout(a)}_${layout(b)}_${this.vec4Out ? 'c4' : 'c1'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}${bias ? '_bias' : ''}`;
   }
 
   /** WGSL that loads this thread's share of the tile starting at `k0` into registers `<name>Next<j>`, and stores them into buffer `buffer`. */
@@ -249,8 +255,8 @@ export class Vec4MatmulProgram implements Program {
       for (let h = 0; h < groupsN; h++) {
         const col = `tileCol + (tx + ${h * threadsX}u) * 4u`;
         const acc = `acc${g}_${i}_${h}`;
-        if (this.vec4Out) stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m && col < u.n) { c[(cBase + row * u.n + col) / 4u] = ${acc}; } }`);
-        else stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m) { for (var q = 0u; q < 4u; q = q + 1u) { if (col + q < u.n) { c[cBase + row * u.n + col + q] = ${acc}[q]; } } } }`);
+        if (this.vec4Out) stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m && col < u.n) { c[(cBase + row * u.n + col) / 4u] = ${acc}${this.bias ? ' + bias[col / 4u]' : ''}; } }`);
+        else stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m) { for (var q = 0u; q < 4u; q = q + 1u) { if (col + q < u.n) { c[cBase + row * u.n + col + q] = ${acc}[q]${this.bias ? ' + bias[col + q]' : ''}; } } } }`);
       }
     }
     return `var<workgroup> tileA: array<vec4<f32>, ${2 * sizeA}>;
@@ -317,7 +323,7 @@ export function subgroupMatmulTiling(subgroupSize: number): SubgroupMatmulTiling
  * rowGroups ∈ {1, 2, 4}, threads ∈ {8, 16, 32, 64}, columns ∈ {2, 4, 8}.
  */
 export class SubgroupMatmulProgram implements Program {
-  readonly op = 'matmul';
+  readonly op: string;
   readonly key: string;
   readonly enables = ['subgroups'];
   readonly inputs: StorageBinding[] = [{ name: 'a', type: 'f32' }, { name: 'b', type: 'f32' }];
@@ -327,12 +333,14 @@ export class SubgroupMatmulProgram implements Program {
   readonly workgroupSize: readonly [number, number, number];
   readonly dispatch: [number, number, number];
 
-  constructor(batch: number, m: number, k: number, n: number, private readonly transA: boolean, private readonly transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: SubgroupMatmulTiling) {
+  constructor(batch: number, m: number, k: number, n: number, private readonly transA: boolean, private readonly transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: SubgroupMatmulTiling, private readonly bias = false) {
     const { subgroupSize, rowGroups, threads, columns } = tiling;
+    this.op = bias ? 'linear' : 'matmul';
     this.uniformValues = [m, n, k, aBatchStride, bBatchStride];
     this.workgroupSize = [threads, 1, 1];
     this.dispatch = [Math.ceil(n / (threads * columns)), Math.ceil(m / (subgroupSize * rowGroups)), batch];
-    this.key = `matmulSubgroup_${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}_${subgroupSize}x${rowGroups}x${threads}x${columns}`;
+    if (bias) this.inputs.push({ name: 'bias', type: 'f32' });
+    this.key = `matmulSubgroup_${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}_${subgroupSize}x${rowGroups}x${threads}x${columns}${bias ? '_bias' : ''}`;
   }
 
   main(): string {
@@ -357,7 +365,7 @@ export class SubgroupMatmulProgram implements Program {
     const stores: string[] = [];
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < columns; j++) {
-        stores.push(`if (rowBase + ${i}u < u.m && colBase + ${j * threads}u < u.n) { c[cBase + (rowBase + ${i}u) * u.n + colBase + ${j * threads}u] = acc${i}_${j}; }`);
+        stores.push(`if (rowBase + ${i}u < u.m && colBase + ${j * threads}u < u.n) { c[cBase + (rowBase + ${i}u) * u.n + colBase + ${j * threads}u] = acc${i}_${j}${this.bias ? ` + bias[colBase + ${j * threads}u]` : ''}; }`);
       }
     }
     return `@compute @workgroup_size(${threads}, 1, 1)
