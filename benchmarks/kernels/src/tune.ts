@@ -2,7 +2,8 @@
 // defaults can be chosen per adapter class from measurements rather than guesses:
 //
 // - matmul: tilings of the tiled kernels (vec4 double-buffered, and the scalar kernel with an `s`
-//   suffix) on square products of 1024, 2048 and 4096 (`--sizes=`);
+//   suffix) on square products of 1024, 2048 and 4096 (`--sizes=`), and with f16 tiles
+//   (`matmulPrecision: 'high'`) where the adapter has `shader-f16`;
 // - rows: softmax of 65,536 × 1,024 and layer norm of 65,536 × 768 with the scalar row kernels and
 //   the vector ones at 1, 2, 4 and 8 vec4s per thread;
 // - elementwise: a 64M-element add at 1, 2 and 4 vec4s per thread.
@@ -73,12 +74,14 @@ function inputs(backend: WebGPUBackend, shapes: number[][]): Tensor[] {
   return shapes.map((shape) => randn(shape, { generator, backend }));
 }
 
-async function sweepMatmul(rows: Row[]): Promise<void> {
-  for (const tiling of MATMUL_CANDIDATES) {
-    const variant = formatTiling(tiling);
+async function sweepMatmul(rows: Row[], f16: boolean): Promise<void> {
+  // With shader-f16, the two default tilings again with f16 tiles (`matmulPrecision: 'high'`).
+  const candidates = [...MATMUL_CANDIDATES.map((tiling) => ({ tiling, f16: false })), ...(f16 ? ['64x64x16x4x4', '128x128x8x8x8'].map((t) => ({ tiling: parseTiling(t), f16: true })) : [])];
+  for (const { tiling, f16: half } of candidates) {
+    const variant = `${formatTiling(tiling)}${half ? ' f16' : ''}`;
     let library;
     try {
-      library = await attuneWebGPU({ matmulTiling: tiling }); // a backend per tiling: the tiling is fixed at creation
+      library = await attuneWebGPU({ matmulTiling: tiling, ...(half ? { matmulPrecision: 'high' as const } : {}) }); // a backend per tiling: the tiling is fixed at creation
     } catch (error) {
       rows.push({ group: 'matmul', variant, shape: '', status: `skipped: ${(error as Error).message}` });
       console.log(`matmul       ${variant.padEnd(18)} skipped: ${(error as Error).message}`);
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
   maxElements = Math.floor((adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
   probe.backend.dispose();
   const rows: Row[] = [];
-  if (ONLY.has('matmul')) await sweepMatmul(rows);
+  if (ONLY.has('matmul')) await sweepMatmul(rows, adapter.features.includes('shader-f16'));
   if (ONLY.has('rows')) await sweepRows(rows);
   if (ONLY.has('elementwise')) await sweepElementwise(rows);
   const best: Record<string, string> = {};

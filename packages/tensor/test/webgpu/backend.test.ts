@@ -288,6 +288,45 @@ withWebGPU(() => {
       }
     });
 
+    it("matmulPrecision 'high' stages the vec4 kernel's tiles as f16 where the adapter has shader-f16: errors of f16 operand rounding, not more", async () => {
+      const gpu = await webgpuBackend();
+      if (!gpu.adapter.features.includes('shader-f16')) {
+        const plain = await createWebGPUBackend({ matmulPrecision: 'high', name: 'webgpu-no-f16' });
+        expect(plain.matmulF16).toBe(false); // f32 without the feature
+        plain.dispose();
+        return;
+      }
+      const tiling = { tileM: 64, tileN: 64, tileK: 16, blockM: 4, blockN: 4 };
+      const keys = new Set<string>();
+      const half = await createWebGPUBackend({ matmulKernel: 'tiled', matmulTiling: tiling, matmulPrecision: 'high', name: 'webgpu-f16', onShader: (key) => keys.add(key) });
+      (half as unknown as { setMatmulTilings(t: object): void }).setMatmulTilings(tiling);
+      try {
+        expect(half.matmulF16).toBe(true);
+        expect(gpu.matmulF16).toBe(false); // the default is f32
+        const generator = new Generator(37);
+        for (const [m, k, n] of [[128, 256, 64], [70, 33, 67]] as const) {
+          const a = randn([m, k], { generator, backend: cpu });
+          const b = randn([k, n], { generator, backend: cpu });
+          const exact = await matmul(a, b).data();
+          const [ha, hb] = await Promise.all([a.to(half), b.to(half)]);
+          const got = await matmul(ha, hb).data();
+          // Each product a·b carries at most 2·2⁻¹¹ relative error from rounding a and b; the sum of
+          // k of them at most that times Σ|a||b|. Bound it by k·|a|max·|b|max·2⁻¹⁰.
+          const [amax, bmax] = [await a.abs().max().item(), await b.abs().max().item()];
+          const bound = k * amax * bmax * 2 ** -10;
+          let worst = 0;
+          for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(got[i] - exact[i]));
+          expect(worst, `${m}×${k}×${n}`).toBeLessThan(bound);
+          expect(worst, `${m}×${k}×${n}: the operands really were rounded`).toBeGreaterThan(1e-5);
+          for (const t of [a, b, ha, hb]) t.dispose();
+        }
+        expect([...keys].some((key) => key.startsWith('matmulVec4') && key.endsWith('_f16'))).toBe(true);
+      } finally {
+        half.dispose();
+      }
+      await expect(createWebGPUBackend({ matmulPrecision: 'medium' as 'high', name: 'webgpu-bad-precision' })).rejects.toThrow(/matmulPrecision must be 'highest' or 'high', got medium/);
+    });
+
     it("rowKernel 'vector' (rows in registers) matches the CPU for softmax, logSoftmax and layerNorm, forward and backward, with and without subgroups", async () => {
       const keys = new Set<string>();
       const gpu = await createWebGPUBackend({ rowKernel: 'vector', name: 'webgpu-vector-rows', onShader: (key) => keys.add(key) });

@@ -124,6 +124,9 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const subgroupSize = adapter.features.includes('subgroups') && adapter.subgroupMinSize === adapter.subgroupMaxSize ? adapter.subgroupMinSize : 0;
     // Software adapters: with ≥ 64 rows a row gets one subgroup (or one thread), so no barrier runs.
     this.rowPolicy = { ...GPU_ROW_POLICY, subgroupSize, manyRows: adapter.isFallbackAdapter ? 64 : Infinity };
+    const precision = options.matmulPrecision ?? 'highest';
+    if (precision !== 'highest' && precision !== 'high') throw new RangeError(`webgpu: matmulPrecision must be 'highest' or 'high', got ${String(precision)}`);
+    this.matmulF16 = precision === 'high' && adapter.features.includes('shader-f16');
     const rowKernel = options.rowKernel ?? 'auto';
     if (!['auto', 'scalar', 'vector'].includes(rowKernel)) throw new RangeError(`webgpu: rowKernel must be 'auto', 'scalar' or 'vector', got ${String(rowKernel)}`);
     this.rowKernel = rowKernel === 'auto' ? (adapter.isFallbackAdapter ? 'scalar' : 'vector') : rowKernel;
@@ -379,11 +382,14 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     const tilesOf = (t: MatmulTiling) => Math.ceil(m / t.tileM) * Math.ceil(n / t.tileN) * batch;
     const tiling = huge && tilesOf(huge) >= 256 ? huge : tilesOf(large) < 32 ? small : large;
     const program = isVectorTiling(tiling)
-      ? new Vec4MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling, bias !== null)
+      ? new Vec4MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling, bias !== null, this.matmulF16)
       : new MatmulProgram(batch, m, k, n, transA, transB, aBatchStride, bBatchStride, tiling, bias !== null);
     this.run(program, inputs, [out]);
     return out;
   }
+
+  /** Whether the vec4 matmul stages its tiles as f16 (`matmulPrecision: 'high'` on an adapter with shader-f16). */
+  readonly matmulF16: boolean;
 
   /** How row kernels (softmax, layerNorm, row reductions) size their thread groups. */
   private readonly rowPolicy: RowPolicy;

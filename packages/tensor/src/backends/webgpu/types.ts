@@ -39,6 +39,15 @@ export interface WebGPUExecutionOptions {
    */
   matmulTiling?: MatmulTiling;
   /**
+   * Precision of float32 matrix products, as PyTorch's `torch.set_float32_matmul_precision`:
+   * 'highest' (default) computes in f32; 'high' lets the tiled matmul kernels round their operands
+   * to f16 (11 significant bits, like TF32's) as they stage them in workgroup memory, and still
+   * multiply and sum in f32: half the workgroup memory and its traffic, relative errors of about
+   * 1e-3, and operands beyond f16's range (±65,504) become infinite. It needs the adapter's
+   * `shader-f16` feature and is f32 without it; check `backend.matmulF16`.
+   */
+  matmulPrecision?: 'highest' | 'high';
+  /**
    * The softmax and layer-norm kernels (forward and backward): 'vector' keeps each row in registers
    * and moves it as vec4s, one read and one write (rows of a multiple of 4 elements, up to 4,096);
    * 'scalar' reads rows one f32 at a time, in two or three passes, with fewer threads per row; 'auto'
@@ -126,6 +135,8 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   readonly pipelineCount: number;
   /** Whether the adapter can time kernels on the GPU (`timestamp-query`). */
   readonly canProfile: boolean;
+  /** Whether matmuls stage their operands as f16 (`matmulPrecision: 'high'` on an adapter with `shader-f16`). */
+  readonly matmulF16: boolean;
   /** Buffers and bytes in use and waiting in the pool; flat across steady training steps. */
   poolStats(): BufferPoolStats;
   /** Submits the kernels encoded so far without waiting for them. */

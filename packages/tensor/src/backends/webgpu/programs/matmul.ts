@@ -160,7 +160,13 @@ export class Vec4MatmulProgram implements Program {
   private readonly stagings: [Staging, Staging];
   private readonly vec4Out: boolean;
 
-  constructor(batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling, private readonly bias = false) {
+  readonly enables: string[];
+
+  /**
+   * @param f16 - stage the tiles in workgroup memory as f16 (operands rounded to 11 significant
+   *   bits, products and sums in f32): half the workgroup memory and its traffic; needs `shader-f16`.
+   */
+  constructor(batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, private readonly tiling: MatmulTiling, private readonly bias = false, private readonly f16 = false) {
     const { tileM, tileN, tileK, blockM, blockN } = tiling;
     this.op = bias ? 'linear' : 'matmul';
     if (!isVectorTiling(tiling)) throw new RangeError(`webgpu: Vec4MatmulProgram needs blockM, blockN and tileK multiples of 4, got ${tileM}×${tileN}×${tileK}, ${blockM}×${blockN}`);
@@ -178,7 +184,8 @@ export class Vec4MatmulProgram implements Program {
     if (bias) this.inputs.push({ name: 'bias', type: 'f32', vec4: this.vec4Out });
     this.outputs = [{ name: 'c', type: 'f32', vec4: this.vec4Out }];
     const layout = (s: Staging) => `${s.xMajor ? 'x' : 'k'}${s.vec4 ? '4' : '1'}`;
-    this.key = `matmulVec4_${layout(a)}_${layout(b)}_${this.vec4Out ? 'c4' : 'c1'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}${bias ? '_bias' : ''}`;
+    this.enables = f16 ? ['f16'] : [];
+    this.key = `matmulVec4_${layout(a)}_${layout(b)}_${this.vec4Out ? 'c4' : 'c1'}_${tileM}x${tileN}x${tileK}_${blockM}x${blockN}${bias ? '_bias' : ''}${f16 ? '_f16' : ''}`;
   }
 
   /** WGSL that loads this thread's share of the tile starting at `k0` into registers `<name>Next<j>`, and stores them into buffer `buffer`. */
@@ -218,11 +225,13 @@ export class Vec4MatmulProgram implements Program {
       load.push(guard ? `{ ${body} }` : `{ ${body} }`);
       store.push((buffer) => {
         const slot = (kk: string, x: string) => `${tile}[${buffer} + (${kk}) * ${tileX4}u + (${x}) / 4u]`;
+        // Values as the tile holds them (rounded to f16 when it is f16).
+        const held = (value: string, vector: boolean) => (this.f16 ? `${vector ? 'vec4<f16>' : 'f16'}(${value})` : value);
         let write: string;
-        if (s.xMajor && s.vec4) write = `${slot(`${e}kk`, `${e}x`)} = ${r};`;
-        else if (s.xMajor) write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${r};`;
-        else if (s.vec4) write = [0, 1, 2, 3].map((c) => `${slot(`${e}kk + ${c}u`, `${e}x`)}[${e}x % 4u] = ${r}[${c}];`).join(' ');
-        else write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${r};`;
+        if (s.xMajor && s.vec4) write = `${slot(`${e}kk`, `${e}x`)} = ${held(r, true)};`;
+        else if (s.xMajor) write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${held(r, false)};`;
+        else if (s.vec4) write = [0, 1, 2, 3].map((c) => `${slot(`${e}kk + ${c}u`, `${e}x`)}[${e}x % 4u] = ${held(`${r}[${c}]`, false)};`).join(' ');
+        else write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${held(r, false)};`;
         return `{ let ${e} = local + ${j * threads}u; ${coords}${guard ? ` if (${e} < ${items}u) {` : ''} ${write}${guard ? ' }' : ''} }`;
       });
     }
@@ -243,8 +252,9 @@ export class Vec4MatmulProgram implements Program {
     for (let g = 0; g < groupsM; g++) for (let i = 0; i < 4; i++) for (let h = 0; h < groupsN; h++) accumulators.push(`var acc${g}_${i}_${h} = vec4<f32>(0.0);`);
     const step: string[] = [];
     for (let kk = 0; kk < tileK; kk++) {
-      for (let g = 0; g < groupsM; g++) step.push(`let a${kk}_${g} = tileA[bufA + ${kk * (tileM / 4)}u + ty + ${g * threadsY}u];`);
-      for (let h = 0; h < groupsN; h++) step.push(`let b${kk}_${h} = tileB[bufB + ${kk * (tileN / 4)}u + tx + ${h * threadsX}u];`);
+      const widen = (value: string) => (this.f16 ? `vec4<f32>(${value})` : value);
+      for (let g = 0; g < groupsM; g++) step.push(`let a${kk}_${g} = ${widen(`tileA[bufA + ${kk * (tileM / 4)}u + ty + ${g * threadsY}u]`)};`);
+      for (let h = 0; h < groupsN; h++) step.push(`let b${kk}_${h} = ${widen(`tileB[bufB + ${kk * (tileN / 4)}u + tx + ${h * threadsX}u]`)};`);
       for (let g = 0; g < groupsM; g++) for (let i = 0; i < 4; i++) for (let h = 0; h < groupsN; h++) {
         step.push(`acc${g}_${i}_${h} = fma(vec4<f32>(a${kk}_${g}[${i}]), b${kk}_${h}, acc${g}_${i}_${h});`);
       }
@@ -259,8 +269,9 @@ export class Vec4MatmulProgram implements Program {
         else stores.push(`{ let row = ${row}; let col = ${col}; if (row < u.m) { for (var q = 0u; q < 4u; q = q + 1u) { if (col + q < u.n) { c[cBase + row * u.n + col + q] = ${acc}[q]${this.bias ? ' + bias[col + q]' : ''}; } } } }`);
       }
     }
-    return `var<workgroup> tileA: array<vec4<f32>, ${2 * sizeA}>;
-var<workgroup> tileB: array<vec4<f32>, ${2 * sizeB}>;
+    const held = this.f16 ? 'vec4<f16>' : 'vec4<f32>';
+    return `var<workgroup> tileA: array<${held}, ${2 * sizeA}>;
+var<workgroup> tileB: array<${held}, ${2 * sizeB}>;
 @compute @workgroup_size(${threadsX}, ${threadsY}, 1)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) localId: vec3<u32>, @builtin(local_invocation_index) local: u32) {
   let tx = localId.x;
