@@ -6,8 +6,8 @@ import type { AdamStep } from '../../../backend.js';
 import { flatDispatch, FLAT_WORKGROUP_SIZE, vectorizable, type Program, type StorageBinding, type UniformField } from '../codegen.js';
 import { GPU_ROW_POLICY, ROW_WORKGROUP_SIZE, rowGeometry, rowPrologue, rowReduce, type RowGeometry, type RowPolicy } from './rows.js';
 
-/** exp that is exactly 0 at −∞ and NaN at NaN on every driver. */
-const SAFE_EXP = /* wgsl */ `
+/** exp that is exactly 0 at −∞ and NaN at NaN on every driver, and log that is −∞ at 0 and NaN below it. */
+export const SAFE_EXP = /* wgsl */ `
 fn expSafe(x: f32) -> f32 {
   if (isNan(x)) { return x; }
   if (x < -103.97208) { return 0.0; }

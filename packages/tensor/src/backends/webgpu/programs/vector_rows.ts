@@ -7,6 +7,7 @@
 // subgroups of a row meet in workgroup memory), else a tree in workgroup memory.
 
 import { flatDispatch, GROUP_INDEX, nextPowerOfTwo, type Program, type StorageBinding, type UniformField } from '../codegen.js';
+import { SAFE_EXP } from './nn.js';
 import { ROW_WORKGROUP_SIZE } from './rows.js';
 
 /** How many vec4s a thread of a vector row kernel holds at most (rows longer than 256 threads × this × 4 use the scalar kernels). */
@@ -38,7 +39,7 @@ export function vectorRowGeometry(rows: number, cols: number, subgroupSize: numb
   return { threadsPerRow, vectorsPerThread, subgroupSize: useSubgroups ? subgroupSize : 0, dispatch: flatDispatch(rows, ROW_WORKGROUP_SIZE / threadsPerRow) };
 }
 
-/** exp per component that is exactly 0 below −103.97, +∞ above 88.72 and NaN at NaN on every driver. */
+/** exp per component that is exactly 0 below −103.97, +∞ above 88.72 and NaN at NaN on every driver; and the scalar helpers. */
 const VECTOR_HELPERS = /* wgsl */ `
 fn isNan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }
 fn expSafe4(x: vec4<f32>) -> vec4<f32> {
@@ -49,12 +50,7 @@ fn expSafe4(x: vec4<f32>) -> vec4<f32> {
 }
 fn sum4(x: vec4<f32>) -> f32 { return (x.x + x.y) + (x.z + x.w); }
 fn max4(x: vec4<f32>) -> f32 { return max(max(x.x, x.y), max(x.z, x.w)); }
-fn logSafe(x: f32) -> f32 {
-  if (x == 0.0) { return negInf(); }
-  if (x < 0.0) { return nanValue(); }
-  if (isInf(x) || isNan(x)) { return x; }
-  return log(x);
-}`;
+${SAFE_EXP}`;
 
 /** Shared parts of the vector row kernels: geometry, uniforms, prologue, register loads and reductions. */
 abstract class VectorRowProgram implements Program {
