@@ -303,6 +303,11 @@ withWebGPU(() => {
       try {
         expect(half.matmulF16).toBe(true);
         expect(gpu.matmulF16).toBe(false); // the default is f32
+        if ((gpu as unknown as { subgroupTiling: unknown }).subgroupTiling) {
+          const subgroup = await createWebGPUBackend({ matmulPrecision: 'high', name: 'webgpu-f16-subgroup' });
+          expect(subgroup.matmulF16, 'the subgroup kernel stays f32').toBe(false);
+          subgroup.dispose();
+        }
         const generator = new Generator(37);
         for (const [m, k, n] of [[128, 256, 64], [70, 33, 67]] as const) {
           const a = randn([m, k], { generator, backend: cpu });

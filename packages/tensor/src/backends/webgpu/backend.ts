@@ -126,7 +126,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     this.rowPolicy = { ...GPU_ROW_POLICY, subgroupSize, manyRows: adapter.isFallbackAdapter ? 64 : Infinity };
     const precision = options.matmulPrecision ?? 'highest';
     if (precision !== 'highest' && precision !== 'high') throw new RangeError(`webgpu: matmulPrecision must be 'highest' or 'high', got ${String(precision)}`);
-    this.matmulF16 = precision === 'high' && adapter.features.includes('shader-f16');
+    this.matmulF16 = precision === 'high' && adapter.features.includes('shader-f16') && this.subgroupTiling === null;
     const rowKernel = options.rowKernel ?? 'auto';
     if (!['auto', 'scalar', 'vector'].includes(rowKernel)) throw new RangeError(`webgpu: rowKernel must be 'auto', 'scalar' or 'vector', got ${String(rowKernel)}`);
     this.rowKernel = rowKernel === 'auto' ? (adapter.isFallbackAdapter ? 'scalar' : 'vector') : rowKernel;
@@ -388,7 +388,7 @@ export class WebGPUComputeBackend implements WebGPUBackend, Backend<GpuStorage> 
     return out;
   }
 
-  /** Whether the vec4 matmul stages its tiles as f16 (`matmulPrecision: 'high'` on an adapter with shader-f16). */
+  /** Whether the vec4 matmul stages its tiles as f16 (`matmulPrecision: 'high'`, shader-f16, and the tiled kernels in use). */
   readonly matmulF16: boolean;
 
   /** How row kernels (softmax, layerNorm, row reductions) size their thread groups. */

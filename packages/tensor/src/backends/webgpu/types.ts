@@ -40,11 +40,12 @@ export interface WebGPUExecutionOptions {
   matmulTiling?: MatmulTiling;
   /**
    * Precision of float32 matrix products, as PyTorch's `torch.set_float32_matmul_precision`:
-   * 'highest' (default) computes in f32; 'high' lets the tiled matmul kernels round their operands
-   * to f16 (11 significant bits, like TF32's) as they stage them in workgroup memory, and still
-   * multiply and sum in f32: half the workgroup memory and its traffic, relative errors of about
-   * 1e-3, and operands beyond f16's range (±65,504) become infinite. It needs the adapter's
-   * `shader-f16` feature and is f32 without it; check `backend.matmulF16`.
+   * 'highest' (default) computes in f32; 'high' lets the vec4 tiled kernel (the GPUs' kernel for all
+   * but small products) round its operands to f16 (11 significant bits, like TF32's) as it stages
+   * them in workgroup memory, and still multiply and sum in f32: half the workgroup memory and its
+   * traffic, relative errors of about 1e-3, and operands beyond f16's range (±65,504) become
+   * infinite. It needs the adapter's `shader-f16` feature and the tiled kernels (not the subgroup
+   * kernel of software adapters), and is f32 otherwise; `backend.matmulF16` says which.
    */
   matmulPrecision?: 'highest' | 'high';
   /**
@@ -135,7 +136,7 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   readonly pipelineCount: number;
   /** Whether the adapter can time kernels on the GPU (`timestamp-query`). */
   readonly canProfile: boolean;
-  /** Whether matmuls stage their operands as f16 (`matmulPrecision: 'high'` on an adapter with `shader-f16`). */
+  /** Whether the vec4 matmul kernel stages its operands as f16 (`matmulPrecision: 'high'` where the adapter and kernel allow it). */
   readonly matmulF16: boolean;
   /** Buffers and bytes in use and waiting in the pool; flat across steady training steps. */
   poolStats(): BufferPoolStats;

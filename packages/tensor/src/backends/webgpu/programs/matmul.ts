@@ -157,10 +157,9 @@ export class Vec4MatmulProgram implements Program {
   readonly uniformValues: number[];
   readonly workgroupSize: readonly [number, number, number];
   readonly dispatch: [number, number, number];
+  readonly enables: string[];
   private readonly stagings: [Staging, Staging];
   private readonly vec4Out: boolean;
-
-  readonly enables: string[];
 
   /**
    * @param f16 - stage the tiles in workgroup memory as f16 (operands rounded to 11 significant
@@ -222,15 +221,14 @@ export class Vec4MatmulProgram implements Program {
       const body = `let ${e} = local + ${j * threads}u; ${coords}
     ${r} = ${type}(0.0);
     if (${guard ? `${e} < ${items}u && ` : ''}${inside}) { ${r} = ${s.name}[${at}]; }`;
-      load.push(guard ? `{ ${body} }` : `{ ${body} }`);
+      load.push(`{ ${body} }`);
       store.push((buffer) => {
         const slot = (kk: string, x: string) => `${tile}[${buffer} + (${kk}) * ${tileX4}u + (${x}) / 4u]`;
         // Values as the tile holds them (rounded to f16 when it is f16).
         const held = (value: string, vector: boolean) => (this.f16 ? `${vector ? 'vec4<f16>' : 'f16'}(${value})` : value);
         let write: string;
-        if (s.xMajor && s.vec4) write = `${slot(`${e}kk`, `${e}x`)} = ${held(r, true)};`;
-        else if (s.xMajor) write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${held(r, false)};`;
-        else if (s.vec4) write = [0, 1, 2, 3].map((c) => `${slot(`${e}kk + ${c}u`, `${e}x`)}[${e}x % 4u] = ${held(`${r}[${c}]`, false)};`).join(' ');
+        if (s.vec4 && s.xMajor) write = `${slot(`${e}kk`, `${e}x`)} = ${held(r, true)};`; // a vec4 along x lands whole
+        else if (s.vec4) write = [0, 1, 2, 3].map((c) => `${slot(`${e}kk + ${c}u`, `${e}x`)}[${e}x % 4u] = ${held(`${r}[${c}]`, false)};`).join(' '); // along k: transposed
         else write = `${slot(`${e}kk`, `${e}x`)}[${e}x % 4u] = ${held(r, false)};`;
         return `{ let ${e} = local + ${j * threads}u; ${coords}${guard ? ` if (${e} < ${items}u) {` : ''} ${write}${guard ? ' }' : ''} }`;
       });
