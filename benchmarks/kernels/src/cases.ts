@@ -45,7 +45,8 @@ export interface KernelCase {
 
 const F32 = 4;
 
-function attuneInputs(library: AttuneLibrary, shapes: number[][]): Tensor[] {
+/** Standard-normal inputs of these shapes on an @attune/tensor library's backend (seed 17), as every case makes them. */
+export function attuneInputs(library: AttuneLibrary, shapes: number[][]): Tensor[] {
   const generator = new Generator(17);
   return shapes.map((shape) => randn(shape, { generator, backend: library.backend }));
 }

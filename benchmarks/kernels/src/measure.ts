@@ -1,8 +1,8 @@
 // Timing of one case on one library, after a warm-up that brings a GPU to its boost clock. Wall
 // time: `iterations` calls enqueued back to back, then the library's sync (onSubmittedWorkDone),
 // divided by `iterations`. GPU time: the sum of the call's kernel durations from timestamp queries,
-// when the adapter has them. The runner interleaves the
-// libraries sample by sample and reports medians, so load from other processes falls on all alike.
+// when the adapter has them. The runner interleaves the libraries sample by sample and reports
+// medians, so load from other processes falls on all alike.
 
 import type { Prepared } from './cases.js';
 import type { Library } from './libraries.js';

@@ -13,7 +13,8 @@
 //   npm run tune --workspace @attune/benchmark-kernels [-- --only=matmul,rows,elementwise --out=<file.json> --sizes=1024,4096]
 
 import fs from 'node:fs';
-import { add, Generator, layerNorm, matmul, randn, softmax, tidy, type Tensor, type WebGPUBackend } from '@attune/tensor';
+import { add, layerNorm, matmul, softmax, tidy, type WebGPUBackend } from '@attune/tensor';
+import { attuneInputs } from './cases.js';
 import { attuneWebGPU, type AttuneLibrary } from './libraries.js';
 import { FULL_BUDGET, median, sample, startSampler } from './measure.js';
 import { formatTiling, parseTiling } from './tiling.js';
@@ -69,11 +70,6 @@ async function measure(rows: Row[], library: AttuneLibrary, row: Omit<Row, 'stat
   }
 }
 
-function inputs(backend: WebGPUBackend, shapes: number[][]): Tensor[] {
-  const generator = new Generator(17);
-  return shapes.map((shape) => randn(shape, { generator, backend }));
-}
-
 async function sweepMatmul(rows: Row[], f16: boolean): Promise<void> {
   // With shader-f16, the two default tilings again with f16 tiles (`matmulPrecision: 'high'`).
   const candidates = [...MATMUL_CANDIDATES.map((tiling) => ({ tiling, f16: false })), ...(f16 ? ['64x64x16x4x4', '128x128x8x8x8'].map((t) => ({ tiling: parseTiling(t), f16: true })) : [])];
@@ -89,7 +85,7 @@ async function sweepMatmul(rows: Row[], f16: boolean): Promise<void> {
     }
     const backend = library.backend as WebGPUBackend;
     for (const n of SIZES) {
-      const [a, b] = inputs(backend, [[n, n], [n, n]]);
+      const [a, b] = attuneInputs(library, [[n, n], [n, n]]);
       await measure(rows, library, { group: 'matmul', variant, shape: `${n}` }, () => tidy(() => void matmul(a, b)), { flops: 2 * n ** 3 });
       a.dispose();
       b.dispose();
@@ -98,15 +94,12 @@ async function sweepMatmul(rows: Row[], f16: boolean): Promise<void> {
   }
 }
 
-/** Elements the adapter binds in one buffer (the sizes below shrink to it on software adapters). */
-let maxElements = 2 ** 29;
-
-async function sweepRows(rows: Row[]): Promise<void> {
+/** `maxElements`: what the adapter binds in one buffer (the sizes shrink to it on software adapters). */
+async function sweepRows(rows: Row[], maxElements: number): Promise<void> {
   const library = await attuneWebGPU({ rowKernel: 'vector' });
   const backend = library.backend as WebGPUBackend & { rowKernel: 'scalar' | 'vector'; rowVectorsPerThread: number };
   const count = Math.min(65536, Math.floor(maxElements / 1024));
-  const [x, w, b] = inputs(backend, [[count, 1024], [768], [768]]);
-  const xl = inputs(backend, [[count, 768]])[0];
+  const [x, w, b, xl] = attuneInputs(library, [[count, 1024], [768], [768], [count, 768]]);
   for (const variant of ['scalar', 'vector-1', 'vector-2', 'vector-4', 'vector-8']) {
     backend.rowKernel = variant === 'scalar' ? 'scalar' : 'vector';
     if (variant !== 'scalar') backend.rowVectorsPerThread = Number(variant.split('-')[1]);
@@ -117,12 +110,12 @@ async function sweepRows(rows: Row[]): Promise<void> {
   backend.dispose();
 }
 
-async function sweepElementwise(rows: Row[]): Promise<void> {
+async function sweepElementwise(rows: Row[], maxElements: number): Promise<void> {
   const n = Math.min(2 ** 26, 2 ** Math.floor(Math.log2(maxElements)));
   for (const elementsPerThread of [1, 2, 4]) {
     const library = await attuneWebGPU({ elementsPerThread });
     const backend = library.backend as WebGPUBackend;
-    const [a, b] = inputs(backend, [[n], [n]]);
+    const [a, b] = attuneInputs(library, [[n], [n]]);
     await measure(rows, library, { group: 'add', variant: `${elementsPerThread} per thread`, shape: `${n}` }, () => tidy(() => void add(a, b)), { bytes: 3 * 4 * n });
     a.dispose();
     b.dispose();
@@ -135,12 +128,12 @@ async function main(): Promise<void> {
   const probe = await attuneWebGPU();
   const adapter = probe.backend.adapter;
   console.log(`adapter: ${adapter.vendor} ${adapter.architecture} — ${adapter.description}`);
-  maxElements = Math.floor((adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
+  const maxElements = Math.floor((adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27) / 4);
   probe.backend.dispose();
   const rows: Row[] = [];
   if (ONLY.has('matmul')) await sweepMatmul(rows, adapter.features.includes('shader-f16'));
-  if (ONLY.has('rows')) await sweepRows(rows);
-  if (ONLY.has('elementwise')) await sweepElementwise(rows);
+  if (ONLY.has('rows')) await sweepRows(rows, maxElements);
+  if (ONLY.has('elementwise')) await sweepElementwise(rows, maxElements);
   const best: Record<string, string> = {};
   for (const group of ['matmul', 'softmax', 'layerNorm', 'add']) {
     const measured = rows.filter((r) => r.group === group && r.ms !== undefined);
